@@ -1,0 +1,1 @@
+"""Data layer: the HDF5 cutout file, catalogs, splits, transforms, named and synthetic datasets."""

@@ -1,0 +1,290 @@
+"""Lazy, random-access reader of cutout files (HDF5, format_version 1).
+
+Opening checks the structure (format, version, shapes, bands, catalog lengths); pixels are read
+on demand. Checksum (fletcher32) failures and non-finite pixels become typed errors that name
+the file and the object index. `validate_cutout_file` in validate.py scans every chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import h5py
+import numpy as np
+
+from astrobench.data import cutout_format as fmt
+from astrobench.errors import (
+    BandError,
+    CorruptDataError,
+    DataFormatError,
+    MissingColumnError,
+    NonFiniteDataError,
+)
+
+NanPolicy = Literal["error", "mask"]
+# A small chunk cache: random access touches each chunk once, so caching buys nothing and
+# would make memory grow with the number of objects read.
+_CHUNK_CACHE_BYTES = 1 << 20
+
+
+class CutoutFile:
+    """An open cutout file. `file[i]` is a sample dict of NumPy values for object i."""
+
+    def __init__(self, path: str | os.PathLike[str], nan_policy: NanPolicy = "error") -> None:
+        self.path = Path(path)
+        self.nan_policy = nan_policy
+        if not self.path.exists():
+            raise DataFormatError(
+                f"{self.path}: no such file", "check the path, or create one with `astrobench data synth`"
+            )
+        try:
+            self._h5 = h5py.File(self.path, "r", rdcc_nbytes=_CHUNK_CACHE_BYTES)
+        except OSError as exc:
+            raise DataFormatError(
+                f"{self.path}: not a readable HDF5 file ({_short(exc)})",
+                "the file is truncated, corrupt or unfinished; re-create or re-download it",
+            ) from exc
+        try:
+            self._check_structure()
+        except Exception:
+            self._h5.close()
+            raise
+        self.n_masked_pixels = 0
+        self.n_masked_objects = 0
+
+    # --- structure -------------------------------------------------------------------------
+    def _check_structure(self) -> None:
+        attrs = self._h5.attrs
+        if attrs.get("astrobench_format") != fmt.FORMAT_NAME:
+            raise DataFormatError(
+                f"{self.path}: not a finished astrobench cutout file",
+                "its writer may have been killed; re-create it, or convert your data with "
+                "`astrobench data import`",
+            )
+        version = int(attrs.get("format_version", -1))
+        if version != fmt.FORMAT_VERSION:
+            raise DataFormatError(
+                f"{self.path}: cutout format_version {version}, this astrobench reads "
+                f"{fmt.FORMAT_VERSION}",
+                "upgrade astrobench or re-create the file",
+            )
+        missing = [key for key in fmt.REQUIRED_ROOT_ATTRS if key not in attrs]
+        if missing:
+            raise DataFormatError(f"{self.path}: missing root attributes {missing}")
+        if fmt.IMAGES not in self._h5 or fmt.CATALOG not in self._h5:
+            raise DataFormatError(f"{self.path}: missing /images or /catalog")
+        images = self._h5[fmt.IMAGES]
+        if images.ndim != 4:
+            raise DataFormatError(f"{self.path}: /images has shape {images.shape}, not [N, C, H, W]")
+        if images.shape[1] != len(self.bands):
+            raise BandError(
+                f"{self.path}: /images has {images.shape[1]} channels but {len(self.bands)} "
+                f"band names {self.bands}",
+                "re-create the file with one band name per channel",
+            )
+        for name, column in self._h5[fmt.CATALOG].items():
+            if column.shape != (len(self),):
+                raise DataFormatError(
+                    f"{self.path}: catalog column {name!r} has {column.shape[0]} rows for "
+                    f"{len(self)} images"
+                )
+        if self.has_spectra and self._h5[fmt.SPECTRA].shape[0] != len(self):
+            raise DataFormatError(f"{self.path}: /spectra row count differs from /images")
+
+    # --- metadata ----------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self._h5[fmt.IMAGES].shape[0])
+
+    @cached_property
+    def bands(self) -> list[str]:
+        """Band names, one per image channel."""
+        return [str(b.decode() if isinstance(b, bytes) else b) for b in self._h5.attrs["bands"]]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """[C, H, W] of every cutout."""
+        _, c, h, w = self._h5[fmt.IMAGES].shape
+        return int(c), int(h), int(w)
+
+    @property
+    def pixel_scale_arcsec(self) -> float:
+        return float(self._h5.attrs["pixel_scale_arcsec"])
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """Root attributes as plain Python values."""
+        return {key: _plain(value) for key, value in self._h5.attrs.items()}
+
+    @cached_property
+    def label_names(self) -> list[str] | None:
+        raw = self._h5[fmt.CATALOG].attrs.get("label_names")
+        return None if raw is None else list(json.loads(raw))
+
+    @property
+    def columns(self) -> list[str]:
+        return sorted(self._h5[fmt.CATALOG].keys())
+
+    @property
+    def has_spectra(self) -> bool:
+        return fmt.SPECTRA in self._h5
+
+    @property
+    def has_boxes(self) -> bool:
+        return fmt.BOXES in self._h5
+
+    @cached_property
+    def wavelength_angstrom(self) -> np.ndarray | None:
+        return self._h5[fmt.WAVELENGTH][()] if fmt.WAVELENGTH in self._h5 else None
+
+    @cached_property
+    def _catalog_cache(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def column(self, name: str) -> np.ndarray:
+        """A whole catalog column (strings decoded to str)."""
+        if name not in self._h5[fmt.CATALOG]:
+            raise MissingColumnError(
+                f"{self.path}: no catalog column {name!r}",
+                f"available columns: {', '.join(self.columns)}",
+            )
+        if name not in self._catalog_cache:
+            dataset = self._h5[fmt.CATALOG][name]
+            if h5py.check_string_dtype(dataset.dtype) is not None:
+                values = dataset.asstr()[()]
+                self._catalog_cache[name] = np.asarray(values, dtype=str)
+            else:
+                self._catalog_cache[name] = dataset[()]
+        return self._catalog_cache[name]
+
+    def has_column(self, name: str) -> bool:
+        return name in self._h5[fmt.CATALOG]
+
+    def require_columns(self, names: Sequence[str]) -> None:
+        """Raise MissingColumnError naming the first absent column."""
+        for name in names:
+            self.column(name)
+
+    def band_indices(self, bands: Sequence[str]) -> list[int]:
+        """Channel indices of `bands`, in the order asked for."""
+        missing = [b for b in bands if b not in self.bands]
+        if missing:
+            raise BandError(
+                f"{self.path}: band(s) {', '.join(missing)} not in the file's bands "
+                f"{','.join(self.bands)}",
+                "choose bands from those the file has",
+            )
+        return [self.bands.index(b) for b in bands]
+
+    # --- pixels ------------------------------------------------------------------------------
+    def read_images(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Images of `indices` (any order, repeats allowed) as float32 [n, C, H, W]."""
+        order = np.asarray(indices, dtype=np.int64)
+        if order.size and (order.min() < 0 or order.max() >= len(self)):
+            raise IndexError(f"object index out of range 0..{len(self) - 1}")
+        out = np.empty((order.size, *self.image_shape), dtype=np.float32)
+        dataset = self._h5[fmt.IMAGES]
+        for row, index in enumerate(order):
+            try:
+                dataset.read_direct(out, np.s_[index], np.s_[row])
+            except OSError as exc:
+                raise _corrupt(self.path, int(index), exc) from exc
+        return self._check_finite(out, order)
+
+    def read_image(self, index: int) -> np.ndarray:
+        """One image, float32 [C, H, W]."""
+        return self.read_images([index])[0]
+
+    def read_slice(self, start: int, stop: int) -> np.ndarray:
+        """Images start..stop-1 in one read (for sequential scans), float32 [n, C, H, W]."""
+        try:
+            block = np.asarray(self._h5[fmt.IMAGES][start:stop], dtype=np.float32)
+        except OSError:
+            return self.read_images(np.arange(start, stop))  # names the bad object
+        return self._check_finite(block, np.arange(start, stop))
+
+    def _check_finite(self, images: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        finite = np.isfinite(images)
+        if finite.all():
+            return images
+        if self.nan_policy == "error":
+            bad = int(indices[np.flatnonzero(~finite.reshape(len(images), -1).all(axis=1))[0]])
+            raise NonFiniteDataError(
+                f"{self.path}: object {bad} has NaN or infinite pixels",
+                "use nan_policy='mask' (CLI: --nan-policy mask) to replace them with 0 and count them",
+            )
+        self.n_masked_pixels += int((~finite).sum())
+        self.n_masked_objects += int((~finite.reshape(len(images), -1).all(axis=1)).sum())
+        return np.where(finite, images, np.float32(0.0))
+
+    def read_spectrum(self, index: int) -> np.ndarray:
+        try:
+            return np.asarray(self._h5[fmt.SPECTRA][index], dtype=np.float32)
+        except OSError as exc:
+            raise _corrupt(self.path, index, exc, what="spectrum") from exc
+
+    def read_boxes(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes [K, 4] (x0, y0, x1, y1 pixels) and their labels [K] of object `index`."""
+        offsets = self._h5[fmt.BOX_OFFSETS]
+        start, stop = int(offsets[index]), int(offsets[index + 1])
+        return self._h5[fmt.BOXES][start:stop], self._h5[fmt.BOX_LABELS][start:stop]
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        """Sample dict: image [C, H, W], index, and label / redshift / spectrum / boxes if present."""
+        sample: dict[str, Any] = {"image": self.read_image(index), "index": int(index)}
+        for name in (fmt.LABEL, fmt.REDSHIFT):
+            if self.has_column(name):
+                sample[name] = self.column(name)[index].item()
+        if self.has_spectra:
+            sample["spectrum"] = self.read_spectrum(index)
+        if self.has_boxes:
+            sample["boxes"], sample["box_labels"] = self.read_boxes(index)
+        return sample
+
+    # --- lifetime ----------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._h5.id.valid:
+            self._h5.close()
+
+    def __enter__(self) -> CutoutFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_cutouts(path: str | os.PathLike[str], nan_policy: NanPolicy = "error") -> CutoutFile:
+    """Open and structurally check a cutout file."""
+    return CutoutFile(path, nan_policy=nan_policy)
+
+
+def _corrupt(path: Path, index: int, exc: OSError, what: str = "image") -> CorruptDataError:
+    return CorruptDataError(
+        f"{path}: the {what} of object {index} fails its checksum ({_short(exc)})",
+        "the file is damaged on disk; re-create or re-download it",
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,1 @@
+"""Models: backbones (timm / HF / own checkpoints / built-in), band adapters, heads."""

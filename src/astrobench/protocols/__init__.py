@@ -1,0 +1,1 @@
+"""Protocols: ways to adapt a backbone to a task (knn, linear, mlp, whitening, finetune, ...)."""

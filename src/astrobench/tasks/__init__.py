@@ -1,0 +1,1 @@
+"""Declarative task specs: dataset column + kind + the metric set used to score it."""
