@@ -1,0 +1,78 @@
+"""A torch Dataset over a cutout file: sample dicts of tensors, through optional transforms.
+
+The HDF5 handle is opened lazily in each process (never shared across a fork), so the dataset
+works with DataLoader worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from astrobench.data.cutout_file import CutoutFile, NanPolicy
+
+Sample = dict[str, Any]
+Transform = Callable[[Sample], Sample]
+
+
+class CutoutDataset(Dataset[Sample]):
+    """Objects `indices` of a cutout file as {"image": [C, H, W] float32, "index", targets...}.
+
+    `targets` are catalog columns copied into each sample as tensors (e.g. "label", "redshift").
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        indices: Sequence[int] | np.ndarray | None = None,
+        transform: Transform | None = None,
+        targets: Sequence[str] = (),
+        nan_policy: NanPolicy = "error",
+        with_spectra: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.nan_policy = nan_policy
+        with CutoutFile(self.path, nan_policy=nan_policy) as cutouts:
+            self.bands = cutouts.bands
+            self.image_shape = cutouts.image_shape
+            n = len(cutouts)
+            # Catalog targets are small: read them once here, not per sample.
+            self._targets = {name: cutouts.column(name) for name in targets}
+            self.with_spectra = with_spectra and cutouts.has_spectra
+        self.indices = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
+        self.transform = transform
+        self._file: CutoutFile | None = None
+        self._pid = -1
+
+    def _cutouts(self) -> CutoutFile:
+        if self._file is None or self._pid != os.getpid():
+            self._file = CutoutFile(self.path, nan_policy=self.nan_policy)
+            self._pid = os.getpid()
+        return self._file
+
+    def __len__(self) -> int:
+        return int(self.indices.size)
+
+    def __getitem__(self, position: int) -> Sample:
+        index = int(self.indices[position])
+        cutouts = self._cutouts()
+        sample: Sample = {
+            "image": torch.from_numpy(cutouts.read_image(index)),  # [C, H, W]
+            "index": index,
+        }
+        for name, column in self._targets.items():
+            sample[name] = torch.as_tensor(column[index])
+        if self.with_spectra:
+            sample["spectrum"] = torch.from_numpy(cutouts.read_spectrum(index))  # [L]
+        return self.transform(sample) if self.transform is not None else sample
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_file"] = None  # h5py handles do not pickle; each worker opens its own
+        return state
