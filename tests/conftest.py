@@ -59,3 +59,36 @@ def small_cutouts(tmp_path: Path) -> Path:
         survey="test",
     )
     return path
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run `astrobench ARGS...` in-process; returns (exit code, stdout, stderr)."""
+    from astrobench.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as stop:
+            main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        code = stop.value.code
+        return (code if isinstance(code, int) else 1), out, err
+
+    return run
+
+
+@pytest.fixture
+def corrupt_image() -> Any:
+    """A function flipping one byte inside the stored chunk of object `index` of a cutout file."""
+    import h5py
+
+    def corrupt(path: Path, index: int) -> None:
+        with h5py.File(path, "r") as handle:
+            info = handle["images"].id.get_chunk_info_by_coord((index, 0, 0, 0))
+        with open(path, "r+b") as raw:
+            raw.seek(info.byte_offset + info.size // 2)
+            byte = raw.read(1)
+            raw.seek(info.byte_offset + info.size // 2)
+            raw.write(bytes([byte[0] ^ 0xFF]))
+
+    return corrupt

@@ -11,7 +11,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="Cutout files: synthesise, import, download, inspect.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Cutout files: synthesise, import, download, inspect.", no_args_is_help=True
+)
 pretrain_app = typer.Typer(help="Self-supervised pretraining.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(pretrain_app, name="pretrain")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from astrobench.cli.app import data_app
+
+if TYPE_CHECKING:
+    from astrobench.data.cutout_file import NanPolicy
 
 
 @data_app.command("info")
@@ -25,20 +29,21 @@ def info(
 @data_app.command("validate")
 def validate(
     file: Path = typer.Argument(..., help="A cutout file (.h5)."),
-    nan_policy: str = typer.Option("error", help="error: NaN pixels are an error; mask: count them."),
+    nan_policy: str = typer.Option("error", help="error: NaN pixels fail; mask: count them."),
     require: str = typer.Option("", help="Comma-separated catalog columns that must exist."),
 ) -> None:
     """Check every chunk's checksum, every pixel and the catalog; exit 2 with one line if bad."""
     from astrobench.data.validate import validate_cutout_file
 
     required = [c for c in require.split(",") if c]
-    report = validate_cutout_file(file, nan_policy=_nan_policy(nan_policy), required_columns=required)
+    policy = _nan_policy(nan_policy)
+    report = validate_cutout_file(file, nan_policy=policy, required_columns=required)
     typer.echo(report.summary())
 
 
-def _nan_policy(value: str) -> str:
+def _nan_policy(value: str) -> NanPolicy:
     from astrobench.errors import ConfigError
 
-    if value not in ("error", "mask"):
-        raise ConfigError(f"--nan-policy must be 'error' or 'mask', got {value!r}")
-    return value
+    if value in ("error", "mask"):
+        return cast("NanPolicy", value)
+    raise ConfigError(f"--nan-policy must be 'error' or 'mask', got {value!r}")

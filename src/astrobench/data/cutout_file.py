@@ -41,7 +41,8 @@ class CutoutFile:
         self.nan_policy = nan_policy
         if not self.path.exists():
             raise DataFormatError(
-                f"{self.path}: no such file", "check the path, or create one with `astrobench data synth`"
+                f"{self.path}: no such file",
+                "check the path, or create one with `astrobench data synth`",
             )
         try:
             self._h5 = h5py.File(self.path, "r", rdcc_nbytes=_CHUNK_CACHE_BYTES)
@@ -81,7 +82,9 @@ class CutoutFile:
             raise DataFormatError(f"{self.path}: missing /images or /catalog")
         images = self._h5[fmt.IMAGES]
         if images.ndim != 4:
-            raise DataFormatError(f"{self.path}: /images has shape {images.shape}, not [N, C, H, W]")
+            raise DataFormatError(
+                f"{self.path}: /images has shape {images.shape}, not [N, C, H, W]"
+            )
         if images.shape[1] != len(self.bands):
             raise BandError(
                 f"{self.path}: /images has {images.shape[1]} channels but {len(self.bands)} "
@@ -98,8 +101,18 @@ class CutoutFile:
             raise DataFormatError(f"{self.path}: /spectra row count differs from /images")
 
     # --- metadata ----------------------------------------------------------------------------
+    @cached_property
+    def _images(self) -> h5py.Dataset:
+        # Looked up once: a group lookup per read costs more than reading a cutout.
+        return self._h5[fmt.IMAGES]
+
+    @cached_property
+    def _images_shape(self) -> tuple[int, int, int, int]:
+        n, c, h, w = self._images.shape
+        return int(n), int(c), int(h), int(w)
+
     def __len__(self) -> int:
-        return int(self._h5[fmt.IMAGES].shape[0])
+        return self._images_shape[0]
 
     @cached_property
     def bands(self) -> list[str]:
@@ -109,8 +122,8 @@ class CutoutFile:
     @property
     def image_shape(self) -> tuple[int, int, int]:
         """[C, H, W] of every cutout."""
-        _, c, h, w = self._h5[fmt.IMAGES].shape
-        return int(c), int(h), int(w)
+        _, c, h, w = self._images_shape
+        return c, h, w
 
     @property
     def pixel_scale_arcsec(self) -> float:
@@ -187,11 +200,16 @@ class CutoutFile:
         order = np.asarray(indices, dtype=np.int64)
         if order.size and (order.min() < 0 or order.max() >= len(self)):
             raise IndexError(f"object index out of range 0..{len(self) - 1}")
-        out = np.empty((order.size, *self.image_shape), dtype=np.float32)
-        dataset = self._h5[fmt.IMAGES]
-        for row, index in enumerate(order):
+        shape = self.image_shape
+        out = np.empty((order.size, *shape), dtype=np.float32)
+        # Low-level reads, one chunk per object: a third of the cost of h5py's selections.
+        dataset_id = self._images.id
+        file_space = dataset_id.get_space()
+        memory_space = h5py.h5s.create_simple((1, *shape))
+        for row, index in enumerate(order.tolist()):
+            file_space.select_hyperslab((index, 0, 0, 0), (1, *shape))
             try:
-                dataset.read_direct(out, np.s_[index], np.s_[row])
+                dataset_id.read(memory_space, file_space, out[row : row + 1])
             except OSError as exc:
                 raise _corrupt(self.path, int(index), exc) from exc
         return self._check_finite(out, order)
@@ -203,7 +221,7 @@ class CutoutFile:
     def read_slice(self, start: int, stop: int) -> np.ndarray:
         """Images start..stop-1 in one read (for sequential scans), float32 [n, C, H, W]."""
         try:
-            block = np.asarray(self._h5[fmt.IMAGES][start:stop], dtype=np.float32)
+            block = np.asarray(self._images[start:stop], dtype=np.float32)
         except OSError:
             return self.read_images(np.arange(start, stop))  # names the bad object
         return self._check_finite(block, np.arange(start, stop))
@@ -216,7 +234,8 @@ class CutoutFile:
             bad = int(indices[np.flatnonzero(~finite.reshape(len(images), -1).all(axis=1))[0]])
             raise NonFiniteDataError(
                 f"{self.path}: object {bad} has NaN or infinite pixels",
-                "use nan_policy='mask' (CLI: --nan-policy mask) to replace them with 0 and count them",
+                "use nan_policy='mask' (CLI: --nan-policy mask) to replace them with 0 and "
+                "count them",
             )
         self.n_masked_pixels += int((~finite).sum())
         self.n_masked_objects += int((~finite.reshape(len(images), -1).all(axis=1)).sum())
@@ -235,7 +254,7 @@ class CutoutFile:
         return self._h5[fmt.BOXES][start:stop], self._h5[fmt.BOX_LABELS][start:stop]
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        """Sample dict: image [C, H, W], index, and label / redshift / spectrum / boxes if present."""
+        """Sample dict: image [C, H, W], index, and label/redshift/spectrum/boxes if present."""
         sample: dict[str, Any] = {"image": self.read_image(index), "index": int(index)}
         for name in (fmt.LABEL, fmt.REDSHIFT):
             if self.has_column(name):

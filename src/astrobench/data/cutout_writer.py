@@ -168,11 +168,11 @@ class CutoutWriter:
                 "append the same columns every time",
             )
         for name, values in arrays.items():
-            _extend(self._columns[name], values.astype(object) if values.dtype.kind == "U" else values)
+            _extend(
+                self._columns[name], values.astype(object) if values.dtype.kind == "U" else values
+            )
 
-    def _append_spectra(
-        self, spectra: np.ndarray | None, ivar: np.ndarray | None, n: int
-    ) -> None:
+    def _append_spectra(self, spectra: np.ndarray | None, ivar: np.ndarray | None, n: int) -> None:
         for data, dataset, what in (
             (spectra, self._spectra, "spectra"),
             (ivar, self._spectra_ivar, "spectra_ivar"),
@@ -195,7 +195,9 @@ class CutoutWriter:
         self, boxes: Sequence[np.ndarray] | None, labels: Sequence[np.ndarray] | None, n: int
     ) -> None:
         if boxes is None or labels is None or len(boxes) != n or len(labels) != n:
-            raise ConfigError("this file holds boxes: pass boxes and box_labels, one array per object")
+            raise ConfigError(
+                "this file holds boxes: pass boxes and box_labels, one array per object"
+            )
         for object_boxes, object_labels in zip(boxes, labels, strict=True):
             b = np.asarray(object_boxes, dtype=np.float32).reshape(-1, 4)
             lab = np.asarray(object_labels, dtype=np.int64).reshape(-1)

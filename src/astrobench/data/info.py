@@ -95,7 +95,9 @@ def format_description(description: dict[str, Any]) -> str:
         z = description["redshift"]
         lines.append(f"redshift:    {z['min']:.4f} .. {z['max']:.4f} (median {z['median']:.4f})")
     if description["splits"]:
-        lines.append("splits:      " + ", ".join(f"{k} {v}" for k, v in description["splits"].items()))
+        lines.append(
+            "splits:      " + ", ".join(f"{k} {v}" for k, v in description["splits"].items())
+        )
     lines.append(f"spectra:     {'yes' if description['has_spectra'] else 'no'}")
     lines.append(f"boxes:       {'yes' if description['has_boxes'] else 'no'}")
     lines.append(f"columns:     {', '.join(description['columns'])}")

@@ -42,12 +42,14 @@ def stratified_split(
 ) -> dict[str, np.ndarray]:
     """train / val / test positions (sorted), each stratum divided in the given proportions."""
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1):
-        raise ConfigError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
+        raise ConfigError(
+            f"split fractions must be three non-negative numbers summing to 1, got {fractions}"
+        )
     parts: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
     for members in _stratified_order(np.asarray(strata), seed):
         n = len(members)
-        n_val = int(round(fractions[1] * n))
-        n_test = int(round(fractions[2] * n))
+        n_val = int(round(fractions[1] * n))  # noqa: RUF046 (NumPy floats round to floats)
+        n_test = int(round(fractions[2] * n))  # noqa: RUF046
         parts["val"].append(members[:n_val])
         parts["test"].append(members[n_val : n_val + n_test])
         parts["train"].append(members[n_val + n_test :])
@@ -85,7 +87,7 @@ def label_fraction_subset(
     indices = np.asarray(indices)
     chosen = []
     for members in _stratified_order(np.asarray(strata), seed):
-        take = max(1, int(math.ceil(fraction * len(members))))
+        take = max(1, math.ceil(fraction * len(members)))
         chosen.append(indices[members[:take]])
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 

@@ -1,0 +1,102 @@
+"""Splits: deterministic from (seed, column), stratified, nested fractions, file split wins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.cutout_writer import write_cutouts
+from astrobench.data.splits import (
+    few_shot_subset,
+    label_fraction_subset,
+    split_indices,
+    strata_for,
+    stratified_split,
+)
+from astrobench.errors import ConfigError, InsufficientDataError
+
+
+def test_same_seed_same_indices_on_any_machine() -> None:
+    # Hard-coded: a change in the RNG or the algorithm changes every published split.
+    strata = np.arange(20) % 2
+    split = stratified_split(strata, seed=0)
+    np.testing.assert_array_equal(split["val"], [5, 8])
+    np.testing.assert_array_equal(split["test"], [12, 19])
+    assert len(split["train"]) == 16
+    subset = label_fraction_subset(np.arange(100, 120), strata, 0.3, seed=0)
+    np.testing.assert_array_equal(subset, [104, 105, 107, 108, 112, 119])
+    assert not np.array_equal(stratified_split(strata, seed=1)["val"], split["val"])
+
+
+def test_split_is_a_partition_and_stratified() -> None:
+    labels = np.repeat([0, 1, 2], [500, 300, 200])
+    split = stratified_split(labels, seed=3)
+    together = np.concatenate(list(split.values()))
+    assert sorted(together.tolist()) == list(range(1000))
+    for name, fraction in (("train", 0.8), ("val", 0.1), ("test", 0.1)):
+        counts = np.bincount(labels[split[name]], minlength=3)
+        np.testing.assert_allclose(counts, np.array([500, 300, 200]) * fraction, atol=1)
+
+
+def test_label_fractions_are_nested_and_stratified() -> None:
+    labels = np.repeat([0, 1], [300, 100])
+    train = np.arange(1000, 1400)  # positions refer to these object indices
+    subsets = {f: label_fraction_subset(train, labels, f, seed=7) for f in (0.1, 0.3, 1.0)}
+    assert set(subsets[0.1]) <= set(subsets[0.3]) <= set(subsets[1.0]) == set(train)
+    assert len(subsets[0.1]) == 40 and len(subsets[0.3]) == 120
+    counts = np.bincount(labels[subsets[0.1] - 1000])
+    np.testing.assert_array_equal(counts, [30, 10])
+    np.testing.assert_array_equal(label_fraction_subset(train, labels, 0.1, seed=7), subsets[0.1])
+
+
+def test_few_shot_nested_and_insufficient() -> None:
+    labels = np.repeat([0, 1, 2], 10)
+    five = few_shot_subset(np.arange(30), labels, 5, seed=0)
+    ten = few_shot_subset(np.arange(30), labels, 10, seed=0)
+    assert np.bincount(labels[five]).tolist() == [5, 5, 5]
+    assert set(five) <= set(ten)
+    with pytest.raises(InsufficientDataError, match="class 0 has only 10"):
+        few_shot_subset(np.arange(30), labels, 11, seed=0)
+
+
+def test_continuous_column_is_binned() -> None:
+    z = np.linspace(0, 1, 100)
+    z[3] = np.nan
+    strata = strata_for(z)
+    assert strata[3] == -1 and len(set(strata.tolist())) == 11
+
+
+def test_bad_fractions() -> None:
+    with pytest.raises(ConfigError):
+        stratified_split(np.zeros(10), 0, (0.5, 0.5, 0.5))
+    with pytest.raises(ConfigError):
+        label_fraction_subset(np.arange(10), np.zeros(10), 0.0, 0)
+
+
+def test_file_split_column_wins(tmp_path: Path) -> None:
+    split = np.array([2, 0, 0, 1, 0, 2], dtype=np.int8)
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((6, 1, 2, 2)),
+        {"object_id": np.arange(6), "label": [0, 1, 0, 1, 0, 1], "split": split},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+    with CutoutFile(path) as cutouts:
+        for seed in (0, 1):
+            parts = split_indices(cutouts, seed=seed)
+            assert parts["train"].tolist() == [1, 2, 4]
+            assert parts["val"].tolist() == [3] and parts["test"].tolist() == [0, 5]
+
+
+def test_split_indices_from_file_label(small_cutouts: Path) -> None:
+    with CutoutFile(small_cutouts) as cutouts:
+        first = split_indices(cutouts, seed=0)
+        again = split_indices(cutouts, seed=0)
+        for name in first:
+            np.testing.assert_array_equal(first[name], again[name])
+        labels = cutouts.column("label")
+        assert np.bincount(labels[first["test"]]).tolist() == [2, 2, 2]
