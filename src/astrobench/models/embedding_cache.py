@@ -1,0 +1,119 @@
+"""Persistent embedding cache: `<root>/embeddings/<key>.npy` + `<key>.json`, written atomically.
+
+The key is the sha256 of (backbone weights hash, preprocessing, data file hash, split). Because
+computing a weights hash needs the model, a small memo maps the *build identity* of a backbone
+(spec, bands, image size, band strategy, pooling, library versions, and for local weight files
+their size and modification time) to its weights hash and metadata, so a cache hit needs neither
+the model nor its forward pass. Data files are hashed once per (path, size, mtime).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from astrobench.atomic import atomic_path, write_json_atomic
+
+_HASH_BLOCK_BYTES = 8 << 20
+
+
+def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """`cache_dir`, else $ASTROBENCH_HOME, else ~/.cache/astrobench."""
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    home = os.environ.get("ASTROBENCH_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".cache" / "astrobench"
+
+
+def digest(obj: Any) -> str:
+    """sha256 of the canonical JSON of `obj`."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_stamp(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def file_sha256(path: str | os.PathLike[str], root: Path) -> str:
+    """sha256 of a file's bytes (in blocks), memoised under `root` by (path, size, mtime)."""
+    file = Path(path)
+    stamp = _file_stamp(file)
+    memo = root / "file_hashes" / f"{digest(stamp)}.json"
+    if memo.exists():
+        try:
+            return str(json.loads(memo.read_text())["sha256"])
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged memo is recomputed
+    hasher = hashlib.sha256()
+    with open(file, "rb") as handle:
+        while block := handle.read(_HASH_BLOCK_BYTES):
+            hasher.update(block)
+    write_json_atomic(memo, {**stamp, "sha256": hasher.hexdigest()})
+    return hasher.hexdigest()
+
+
+def local_weight_files(options: dict[str, str], name: str, scheme: str) -> list[dict[str, Any]]:
+    """Stamps of the local files a spec reads weights from (they change the weights)."""
+    candidates: list[Path] = []
+    if "file" in options:
+        candidates.append(Path(options["file"]).expanduser())
+    if scheme in ("ckpt", "hf"):
+        candidates.append(Path(name).expanduser())
+    stamps: list[dict[str, Any]] = []
+    for candidate in candidates:
+        files = (
+            sorted(p for p in candidate.rglob("*") if p.is_file())
+            if candidate.is_dir()
+            else [candidate]
+        )
+        if scheme == "ckpt" and candidate.is_file():
+            files.append(candidate.with_suffix(".json"))
+        stamps += [_file_stamp(f) for f in files if f.exists()]
+    return stamps
+
+
+def read_backbone_memo(root: Path, build_id: str) -> dict[str, Any] | None:
+    """The memoised {weights_hash, meta, params_total} of a build identity, if any."""
+    memo = root / "backbones" / f"{build_id}.json"
+    try:
+        return dict(json.loads(memo.read_text())) if memo.exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+def write_backbone_memo(root: Path, build_id: str, record: dict[str, Any]) -> None:
+    write_json_atomic(root / "backbones" / f"{build_id}.json", record)
+
+
+def load_embeddings(root: Path, key: str) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """(features, record) cached under `key`, or None when absent or incomplete."""
+    folder = root / "embeddings"
+    features_path, record_path = folder / f"{key}.npy", folder / f"{key}.json"
+    if not (features_path.exists() and record_path.exists()):
+        return None
+    try:
+        record = dict(json.loads(record_path.read_text()))
+        features = np.load(features_path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if list(features.shape) != [record.get("n_objects"), record.get("dim")]:
+        return None
+    return features, record
+
+
+def save_embeddings(root: Path, key: str, features: np.ndarray, record: dict[str, Any]) -> Path:
+    """Write features (.npy) then the record (.json), each atomically; return the .npy path."""
+    folder = root / "embeddings"
+    folder.mkdir(parents=True, exist_ok=True)
+    features_path = folder / f"{key}.npy"
+    with atomic_path(features_path) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, features, allow_pickle=False)
+    write_json_atomic(folder / f"{key}.json", record)
+    return features_path

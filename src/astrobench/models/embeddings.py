@@ -1,0 +1,289 @@
+"""`embed_file`: pooled embeddings [N, D] of every object of a cutout file, cached on disk.
+
+A backbone is run over a file once: the result is cached under a key that changes when the
+weights, the preprocessing or the file's bytes change (see embedding_cache). Preprocessing is
+what the backbone's metadata says: band selection, per-channel (x - mean) / std, and a
+bilinear (antialiased) resize to the model's input size when the cutouts differ from it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from astrobench.data.cutout_file import CutoutFile, NanPolicy
+from astrobench.models.backbone import Backbone
+from astrobench.models.create import create_backbone, natural_img_size
+from astrobench.models.embedding_cache import (
+    cache_root,
+    digest,
+    file_sha256,
+    load_embeddings,
+    local_weight_files,
+    read_backbone_memo,
+    save_embeddings,
+    write_backbone_memo,
+)
+from astrobench.models.spec import parse_spec
+
+SPLIT_ALL = "all"
+
+
+@dataclass
+class EmbeddingSet:
+    """Embeddings of all objects of a file, in file order."""
+
+    features: np.ndarray  # float32 [N, D]
+    key: str
+    from_cache: bool
+    seconds: float  # wall time of this call
+    params_total: int
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None  # the cached .npy
+
+    @property
+    def n_objects(self) -> int:
+        return int(self.features.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.features.shape[1])
+
+
+def embed_file(
+    spec: str,
+    data: str | os.PathLike[str],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    batch_size: int = 256,
+    bands: Sequence[str] | None = None,
+    img_size: int | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+    adapt: str | None = None,
+    pooling: str | None = None,
+    nan_policy: NanPolicy = "error",
+    num_workers: int = 0,
+) -> EmbeddingSet:
+    """Embed every object of the cutout file `data` with backbone `spec`, or load the cache.
+
+    Args:
+        spec: backbone spec (see `create_backbone`).
+        data: cutout file.
+        cache_dir: cache root (default $ASTROBENCH_HOME or ~/.cache/astrobench).
+        batch_size: objects per forward pass.
+        bands: the file's bands to feed, in order (default: all of them).
+        img_size: model input side in pixels (default: the data's side for randomly
+            initialised models, the model's own size for pretrained ones).
+        device: torch device for the forward pass.
+        progress: show a progress bar (only on a terminal).
+        adapt: band strategy when the bands do not fit the model (`select:...`, `inflate`,
+            `adapter`).
+        pooling: "cls" or "mean" for transformers.
+        nan_policy: "error" or "mask" (non-finite pixels set to 0).
+        num_workers: DataLoader worker processes reading the file.
+    """
+    start = time.perf_counter()
+    root = cache_root(cache_dir)
+    with CutoutFile(data, nan_policy=nan_policy) as cutouts:
+        use_bands = list(bands) if bands else list(cutouts.bands)
+        channels = cutouts.band_indices(use_bands)
+        n_objects, (_, height, width) = len(cutouts), cutouts.image_shape
+    build = {
+        "spec": spec,
+        "bands": use_bands,
+        "img_size": img_size or natural_img_size(spec, height),
+        "adapt": adapt,
+        "pooling": pooling,
+    }
+    memo, backbone = _backbone_identity(root, build)
+    preprocessing = _preprocessing(memo["meta"], channels, use_bands, height, nan_policy)
+    data_hash = file_sha256(data, root)
+    key = digest(
+        {
+            "weights": memo["weights_hash"],
+            "preprocessing": preprocessing,
+            "data": data_hash,
+            "split": SPLIT_ALL,
+        }
+    )
+    cached = load_embeddings(root, key)
+    if cached is not None:
+        features, record = cached
+        return EmbeddingSet(
+            features,
+            key,
+            True,
+            time.perf_counter() - start,
+            int(memo["params_total"]),
+            record,
+            root / "embeddings" / f"{key}.npy",
+        )
+    if backbone is None:
+        backbone = create_backbone(**build)  # type: ignore[arg-type]
+    loader = _batches(data, batch_size, channels, nan_policy, num_workers)
+    features, forward_seconds = run_backbone(
+        backbone, loader, preprocessing, device, progress, n_objects
+    )
+    record = {
+        "spec": spec,
+        "data": str(Path(data).resolve()),
+        "data_sha256": data_hash,
+        "split": SPLIT_ALL,
+        "n_objects": n_objects,
+        "dim": int(features.shape[1]),
+        "weights_hash": memo["weights_hash"],
+        "backbone": memo["meta"],
+        "preprocessing": preprocessing,
+        "forward_seconds": forward_seconds,
+        "image_shape": [len(use_bands), height, width],
+        "created_unix": time.time(),
+    }
+    path = save_embeddings(root, key, features, record)
+    return EmbeddingSet(
+        features, key, False, time.perf_counter() - start, int(memo["params_total"]), record, path
+    )
+
+
+def _backbone_identity(root: Path, build: dict[str, Any]) -> tuple[dict[str, Any], Backbone | None]:
+    """Memoised {weights_hash, meta, params_total} of a build; builds the model on a miss."""
+    parsed = parse_spec(build["spec"])
+    build_id = digest(
+        {
+            **build,
+            "versions": _library_versions(),
+            "weight_files": local_weight_files(parsed.options, parsed.name, parsed.scheme),
+        }
+    )
+    memo = read_backbone_memo(root, build_id)
+    if memo is not None:
+        return memo, None
+    backbone = create_backbone(**build)
+    memo = {
+        "weights_hash": backbone.weights_hash(),
+        "meta": backbone.meta.to_dict(),
+        "params_total": backbone.parameter_counts()[0],
+    }
+    write_backbone_memo(root, build_id, memo)
+    return memo, backbone
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for package in ("torch", "timm", "transformers"):
+        try:
+            versions[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+def _preprocessing(
+    meta: dict[str, Any], channels: list[int], bands: list[str], side: int, nan_policy: str
+) -> dict[str, Any]:
+    """Everything done to the pixels before the model: part of the cache key."""
+    any_size = bool(meta.get("extra", {}).get("any_img_size"))
+    target = int(meta["img_size"])
+    return {
+        "channels": channels,
+        "bands": bands,
+        "mean": list(meta.get("mean") or [0.0] * len(channels)),
+        "std": list(meta.get("std") or [1.0] * len(channels)),
+        "resize_to": None if any_size or target == side else target,
+        "resize_mode": "bilinear-antialias",
+        "pooling": meta.get("pooling"),
+        "nan_policy": nan_policy,
+    }
+
+
+class _SliceBatches(Dataset[torch.Tensor]):
+    """Batch b = objects [b*size, (b+1)*size) as one contiguous read: [n, C_sel, H, W]."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], size: int, channels: list[int], nan_policy: NanPolicy
+    ) -> None:
+        self.path, self.size, self.nan_policy = Path(path), size, nan_policy
+        with CutoutFile(self.path, nan_policy=nan_policy) as cutouts:
+            self.n_objects, n_chans = len(cutouts), cutouts.image_shape[0]
+        self.channels = None if channels == list(range(n_chans)) else channels
+        self._file: CutoutFile | None = None
+        self._pid = -1
+
+    def __len__(self) -> int:
+        return math.ceil(self.n_objects / self.size)
+
+    def __getitem__(self, batch: int) -> torch.Tensor:
+        if self._file is None or self._pid != os.getpid():
+            self._file = CutoutFile(self.path, nan_policy=self.nan_policy)
+            self._pid = os.getpid()
+        start = batch * self.size
+        images = self._file.read_slice(start, min(start + self.size, self.n_objects))
+        if self.channels is not None:
+            images = np.ascontiguousarray(images[:, self.channels])
+        return torch.from_numpy(images)  # [n, C_sel, H, W]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_file": None}
+
+
+def _batches(
+    path: str | os.PathLike[str],
+    batch_size: int,
+    channels: list[int],
+    nan_policy: NanPolicy,
+    num_workers: int,
+) -> DataLoader[torch.Tensor]:
+    dataset = _SliceBatches(path, max(1, batch_size), channels, nan_policy)
+    return DataLoader(dataset, batch_size=None, shuffle=False, num_workers=num_workers)
+
+
+def preprocess_batch(images: torch.Tensor, preprocessing: dict[str, Any]) -> torch.Tensor:
+    """Normalise [B, C, H, W] per channel and resize to the model's input, as cached."""
+    mean = torch.tensor(preprocessing["mean"], dtype=images.dtype, device=images.device)
+    std = torch.tensor(preprocessing["std"], dtype=images.dtype, device=images.device)
+    x = (images - mean[None, :, None, None]) / std[None, :, None, None]  # [B, C, H, W]
+    side = preprocessing["resize_to"]
+    if side is not None:
+        x = torch.nn.functional.interpolate(
+            x, size=(side, side), mode="bilinear", antialias=True, align_corners=False
+        )  # [B, C, S, S]
+    return x
+
+
+def run_backbone(
+    backbone: Backbone,
+    batches: Any,
+    preprocessing: dict[str, Any],
+    device: str,
+    progress: bool,
+    n_objects: int,
+) -> tuple[np.ndarray, float]:
+    """Pooled features of all batches [N, D] float32, and the seconds spent in forward passes."""
+    from rich.progress import Progress
+
+    model = backbone.to(device).eval()
+    out = np.empty((n_objects, backbone.num_features), dtype=np.float32)
+    row, forward_seconds = 0, 0.0
+    show = progress and sys.stdout.isatty()
+    with Progress(disable=not show, transient=True) as bar, torch.inference_mode():
+        task = bar.add_task("embedding", total=n_objects)
+        for images in batches:
+            x = preprocess_batch(images.to(device, non_blocking=True), preprocessing)
+            tick = time.perf_counter()
+            features = model.forward_features(x)  # [B, D]
+            forward_seconds += time.perf_counter() - tick
+            out[row : row + len(features)] = features.float().cpu().numpy()
+            row += len(features)
+            bar.advance(task, len(features))
+    return out, forward_seconds

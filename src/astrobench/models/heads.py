@@ -1,0 +1,117 @@
+"""Task heads on a backbone's pooled embedding, and their losses.
+
+Classification: a linear layer to class logits, cross-entropy with optional class weights and
+label smoothing. Regression (and photo-z): a linear layer to one value, trained on standardised
+targets with MSE or Huber loss; `denormalise` maps outputs back to target units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from astrobench.errors import ConfigError
+from astrobench.models.backbone import Backbone
+
+
+class BackboneWithHead(nn.Module):
+    """images [B, C, H, W] -> preprocess -> backbone [B, D] -> head [B, K]."""
+
+    def __init__(
+        self,
+        backbone: Backbone,
+        head: nn.Module,
+        mean: Sequence[float],
+        std: Sequence[float],
+        resize_to: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+        self.register_buffer(
+            "pixel_mean", torch.tensor(list(mean)).view(1, -1, 1, 1), persistent=False
+        )
+        self.register_buffer(
+            "pixel_std", torch.tensor(list(std)).view(1, -1, 1, 1), persistent=False
+        )
+        self.resize_to = resize_to
+
+    pixel_mean: torch.Tensor
+    pixel_std: torch.Tensor
+
+    def preprocess(self, images: torch.Tensor) -> torch.Tensor:
+        """Normalise per channel and resize to the backbone's input, as `embed_file` does."""
+        x = (images - self.pixel_mean) / self.pixel_std  # [B, C, H, W]
+        if self.resize_to is not None:
+            size = (self.resize_to, self.resize_to)
+            x = nn.functional.interpolate(
+                x, size=size, mode="bilinear", antialias=True, align_corners=False
+            )
+        return x
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone.forward_features(self.preprocess(images)))  # [B, K]
+
+
+class ClassificationLoss:
+    """Cross-entropy on logits with optional per-class weights and label smoothing."""
+
+    def __init__(
+        self, class_weights: Sequence[float] | None = None, label_smoothing: float = 0.0
+    ) -> None:
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ConfigError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        self.class_weights = None if class_weights is None else torch.tensor(list(class_weights))
+        self.label_smoothing = float(label_smoothing)
+
+    def __call__(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        weight = (
+            None
+            if self.class_weights is None
+            else self.class_weights.to(logits.device, logits.dtype)
+        )
+        return nn.functional.cross_entropy(
+            logits.float(), target.long(), weight=weight, label_smoothing=self.label_smoothing
+        )
+
+
+class RegressionLoss:
+    """MSE or Huber on standardised targets ((y - mean) / std)."""
+
+    def __init__(
+        self, kind: str = "mse", mean: float = 0.0, std: float = 1.0, delta: float = 1.0
+    ) -> None:
+        if kind not in ("mse", "huber"):
+            raise ConfigError(f"regression loss must be 'mse' or 'huber', got {kind!r}")
+        self.kind, self.mean, self.std, self.delta = kind, float(mean), float(std), float(delta)
+
+    def normalise(self, target: torch.Tensor) -> torch.Tensor:
+        return (target.float() - self.mean) / self.std
+
+    def denormalise(self, output: torch.Tensor) -> torch.Tensor:
+        return output.float() * self.std + self.mean
+
+    def __call__(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        prediction = output.float().reshape(-1)  # [B]
+        wanted = self.normalise(target).reshape(-1)  # [B]
+        if self.kind == "huber":
+            return nn.functional.huber_loss(prediction, wanted, delta=self.delta)
+        return nn.functional.mse_loss(prediction, wanted)
+
+
+def build_head(num_features: int, n_outputs: int, dropout: float = 0.0) -> nn.Module:
+    """A (dropout +) linear head; zero-initialised bias, small weights, as MAE fine-tuning does."""
+    linear = nn.Linear(num_features, n_outputs)
+    nn.init.trunc_normal_(linear.weight, std=2e-5 if n_outputs > 1 else 0.02)
+    nn.init.zeros_(linear.bias)
+    return nn.Sequential(nn.Dropout(dropout), linear) if dropout > 0 else linear
+
+
+def balanced_class_weights(labels: Any, n_classes: int) -> list[float]:
+    """Inverse-frequency weights n / (K * count), 0 for absent classes (seed 002's weighted CE)."""
+    counts = torch.bincount(torch.as_tensor(labels, dtype=torch.long), minlength=n_classes).float()
+    weights = torch.where(counts > 0, counts.sum() / (n_classes * counts.clamp(min=1)), 0.0)
+    return [float(w) for w in weights]
