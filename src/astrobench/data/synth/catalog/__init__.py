@@ -1,0 +1,1 @@
+"""Catalog columns measured from the synthetic images."""
