@@ -83,3 +83,32 @@ def test_hf_vision_towers_from_a_local_folder(tmp_path: Path, kind: str) -> None
 def test_hf_offline_hub_id_is_a_weights_error() -> None:
     with pytest.raises(WeightsNotFoundError, match="hf:/path"):
         create_backbone("hf:facebook/dinov2-small")
+
+
+def test_checkpoint_input_preparation_is_repeated_when_embedding(tmp_path: Path) -> None:
+    """An encoder pretrained on asinh-stretched 8 px centre crops sees the same on 16 px data."""
+    import numpy as np
+
+    from astrobench.data.cutout_writer import write_cutouts
+    from astrobench.models.embeddings import embed_file
+
+    softening = [0.5, 1.0, 1.5, 2.0, 2.5]
+    normalisation = {"kind": "asinh", "softening": softening, "mean": [0.1] * 5,
+                     "std": [2.0] * 5, "crop_px": 8}  # fmt: skip
+    vit = build_vit("vit_tiny", 4, 8, 5, pooling="mean", class_token=False)
+    save_encoder(tmp_path / "enc", vit, {**SIDECAR, "patch_size": 4, "img_size": 8,
+                                          "pooling": "mean", "normalisation": normalisation})  # fmt: skip
+    images = np.random.default_rng(1).normal(0, 3, (6, 5, 16, 16)).astype(np.float32)
+    data = write_cutouts(tmp_path / "d.h5", images, {"label": np.arange(6) % 2},
+                         bands=list("ugriz"), pixel_scale_arcsec=0.4)  # fmt: skip
+
+    embedded = embed_file(f"ckpt:{tmp_path / 'enc'}", data, cache_dir=tmp_path / "cache")
+
+    crops = torch.from_numpy(images[:, :, 4:12, 4:12])  # the central 8 x 8 pixels
+    soft = torch.tensor(softening)[None, :, None, None]
+    expected_input = (torch.asinh(crops / soft) - 0.1) / 2.0
+    backbone = create_backbone(f"ckpt:{tmp_path / 'enc'}", bands=list("ugriz"))
+    with torch.inference_mode():
+        expected = backbone.forward_features(expected_input).numpy()
+    assert embedded.meta["preprocessing"]["crop_to"] == 8
+    assert np.allclose(embedded.features, expected, atol=1e-5)

@@ -130,8 +130,10 @@ def embed_file(
             record,
             root / "embeddings" / f"{key}.npy",
         )
+    build_start = time.perf_counter()
     if backbone is None:
         backbone = create_backbone(**build)  # type: ignore[arg-type]
+    build_seconds = time.perf_counter() - build_start
     loader = _batches(data, batch_size, channels, nan_policy, num_workers)
     features, forward_seconds = run_backbone(
         backbone, loader, preprocessing, device, progress, n_objects
@@ -147,6 +149,7 @@ def embed_file(
         "backbone": memo["meta"],
         "preprocessing": preprocessing,
         "forward_seconds": forward_seconds,
+        "build_seconds": build_seconds,
         "image_shape": [len(use_bands), height, width],
         "created_unix": time.time(),
     }
@@ -193,14 +196,19 @@ def _preprocessing(
     meta: dict[str, Any], channels: list[int], bands: list[str], side: int, nan_policy: str
 ) -> dict[str, Any]:
     """Everything done to the pixels before the model: part of the cache key."""
-    any_size = bool(meta.get("extra", {}).get("any_img_size"))
+    extra = meta.get("extra", {})
+    any_size = bool(extra.get("any_img_size"))
     target = int(meta["img_size"])
+    crop = extra.get("input_crop_px")
+    crop_to = int(crop) if crop and side > int(crop) else None
     return {
         "channels": channels,
         "bands": bands,
+        "crop_to": crop_to,
+        "asinh_softening": extra.get("asinh_softening"),
         "mean": list(meta.get("mean") or [0.0] * len(channels)),
         "std": list(meta.get("std") or [1.0] * len(channels)),
-        "resize_to": None if any_size or target == side else target,
+        "resize_to": None if any_size or target == (crop_to or side) else target,
         "resize_mode": "bilinear-antialias",
         "pooling": meta.get("pooling"),
         "nan_policy": nan_policy,
@@ -249,7 +257,16 @@ def _batches(
 
 
 def preprocess_batch(images: torch.Tensor, preprocessing: dict[str, Any]) -> torch.Tensor:
-    """Normalise [B, C, H, W] per channel and resize to the model's input, as cached."""
+    """Centre-crop, stretch and normalise [B, C, H, W] per channel, then resize to the model's
+    input, exactly as recorded in `preprocessing` (and as the encoder saw in pretraining)."""
+    crop = preprocessing.get("crop_to")
+    if crop is not None:
+        top, left = (images.shape[-2] - crop) // 2, (images.shape[-1] - crop) // 2
+        images = images[..., top : top + crop, left : left + crop]  # [B, C, crop, crop]
+    softening = preprocessing.get("asinh_softening")
+    if softening is not None:
+        soft = torch.tensor(softening, dtype=images.dtype, device=images.device)
+        images = torch.asinh(images / soft[None, :, None, None])
     mean = torch.tensor(preprocessing["mean"], dtype=images.dtype, device=images.device)
     std = torch.tensor(preprocessing["std"], dtype=images.dtype, device=images.device)
     x = (images - mean[None, :, None, None]) / std[None, :, None, None]  # [B, C, H, W]

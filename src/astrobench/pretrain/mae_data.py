@@ -124,7 +124,8 @@ def _train_val_indices(
     path: Path, seed: int, filter_blank: bool
 ) -> tuple[np.ndarray, np.ndarray, int]:
     with CutoutFile(path) as cutouts:
-        splits = split_indices(cutouts, seed=seed, stratify=None)
+        # The same split every protocol uses, so pretraining never sees a probe's test objects.
+        splits = split_indices(cutouts, seed=seed)
     train, val = splits["train"], splits["val"]
     removed = 0
     if filter_blank:

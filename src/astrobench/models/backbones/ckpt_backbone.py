@@ -61,6 +61,13 @@ def ckpt_backbone(spec: BackboneSpec, options: BuildOptions) -> Backbone:
         pretrained=True,
         source=str(encoder_paths(spec.name)[0]),
         license=str(sidecar.get("license", "")),
-        extra={"sidecar": sidecar},
+        extra={
+            "sidecar": sidecar,
+            # How pretraining prepared its inputs; embedding and fine-tuning repeat it.
+            "input_crop_px": normalisation.get("crop_px"),
+            "asinh_softening": (
+                normalisation.get("softening") if normalisation.get("kind") == "asinh" else None
+            ),
+        },
     )
     return TimmBackbone(model, meta)
