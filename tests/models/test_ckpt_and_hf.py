@@ -96,8 +96,8 @@ def test_checkpoint_input_preparation_is_repeated_when_embedding(tmp_path: Path)
     normalisation = {"kind": "asinh", "softening": softening, "mean": [0.1] * 5,
                      "std": [2.0] * 5, "crop_px": 8}  # fmt: skip
     vit = build_vit("vit_tiny", 4, 8, 5, pooling="mean", class_token=False)
-    save_encoder(tmp_path / "enc", vit, {**SIDECAR, "patch_size": 4, "img_size": 8,
-                                          "pooling": "mean", "normalisation": normalisation})  # fmt: skip
+    sidecar = {**SIDECAR, "patch_size": 4, "img_size": 8, "normalisation": normalisation}
+    save_encoder(tmp_path / "enc", vit, sidecar)
     images = np.random.default_rng(1).normal(0, 3, (6, 5, 16, 16)).astype(np.float32)
     data = write_cutouts(tmp_path / "d.h5", images, {"label": np.arange(6) % 2},
                          bands=list("ugriz"), pixel_scale_arcsec=0.4)  # fmt: skip
