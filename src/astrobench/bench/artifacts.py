@@ -1,0 +1,177 @@
+"""What a suite needs before and after its cells: data files, pretrained encoders, embedding maps.
+
+Each artifact lives under a name that includes the hash of the recipe that makes it, and is
+written atomically by its producer, so a re-run reuses it and a changed recipe makes a new one.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from astrobench.bench.suite import (
+    PRETRAINED_PREFIX,
+    PretrainSpec,
+    Suite,
+    backbone_identity,
+    config_hash,
+    dataset_identity,
+)
+from astrobench.errors import ConfigError, DataFormatError
+
+Say = Callable[[str], None]
+ENCODER_FILE = "encoder.safetensors"
+MAP_MAX_POINTS = 2000
+
+
+def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> dict[str, Path]:
+    """Path of every dataset of the suite; synthetic surveys are generated once into out/data."""
+    paths = {}
+    for name, spec in suite.datasets.items():
+        if spec.path is not None:
+            if not spec.path.is_file():
+                raise DataFormatError(
+                    f"dataset {name!r}: file {spec.path} does not exist",
+                    "fix the path in the suite, or use 'synth:' to generate data",
+                )
+            paths[name] = spec.path
+            continue
+        assert spec.synth is not None
+        target = out / "data" / f"{name}-{config_hash(dataset_identity(suite, name))[:12]}.h5"
+        if target.is_file():
+            say(f"dataset {name}: reusing {target}")
+        else:
+            from astrobench.data.synth import synthesize
+
+            synth = spec.synth
+            say(f"dataset {name}: synthesising {synth.n} {synth.preset} objects -> {target}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            synthesize(
+                synth.preset,
+                synth.n,
+                synth.seed,
+                target,
+                size=synth.size,
+                spectra=synth.spectra,
+                progress=progress,
+            )
+        paths[name] = target
+    return paths
+
+
+def resolve_backbones(
+    suite: Suite, out: Path, data_paths: dict[str, Path], *, say: Say, progress: bool
+) -> dict[str, str]:
+    """Backbone name -> spec for protocols; `pretrained:<name>` runs (or reuses) its step."""
+    specs = {}
+    for backbone in suite.backbones:
+        if not backbone.startswith(PRETRAINED_PREFIX):
+            specs[backbone] = backbone
+            continue
+        step = suite.pretrain_step(backbone[len(PRETRAINED_PREFIX) :])
+        step_dir = pretrain_dir(suite, out, backbone)
+        encoder = step_dir / ENCODER_FILE
+        if encoder.is_file():
+            say(f"pretrain {step.name}: reusing {encoder}")
+        else:
+            say(f"pretrain {step.name}: {step.method} on {step.dataset} -> {step_dir}")
+            run_pretraining(step, data_paths[step.dataset], step_dir, progress=progress)
+            if not encoder.is_file():
+                raise ConfigError(
+                    f"pretrain {step.name}: {step.method} wrote no {ENCODER_FILE} in {step_dir}",
+                    "use a pretraining method that exports an encoder",
+                )
+        specs[backbone] = f"ckpt:{encoder}"
+    return specs
+
+
+def pretrain_dir(suite: Suite, out: Path, backbone: str) -> Path:
+    """Folder of the pretraining step behind a `pretrained:<name>` backbone."""
+    identity = backbone_identity(suite, backbone)
+    name = backbone[len(PRETRAINED_PREFIX) :]
+    return out / "pretrain" / f"{name}-{config_hash(identity)[:12]}"
+
+
+def run_pretraining(step: PretrainSpec, data: Path, step_dir: Path, *, progress: bool) -> None:
+    """Run a registered pretrainer: `PRETRAINERS.get(method)(data=..., out=..., **settings)`."""
+    from astrobench.registry import PRETRAINERS
+
+    pretrainer = PRETRAINERS.get(step.method)
+    accepted = inspect.signature(pretrainer).parameters
+    unknown = sorted(set(step.settings) - set(accepted) - {"progress", "resume"})
+    if unknown:
+        known = ", ".join(p for p in accepted if p not in ("data", "out"))
+        raise ConfigError(
+            f"pretrain {step.name}: {step.method} has no setting {unknown}", f"known: {known}"
+        )
+    options = dict(step.settings)
+    if "progress" in accepted:
+        options["progress"] = progress
+    if "resume" in accepted:  # a killed pretraining continues from its last checkpoint
+        options["resume"] = (step_dir / "checkpoints").is_dir()
+    pretrainer(data=data, out=step_dir, **options)
+
+
+def write_embedding_maps(
+    suite: Suite,
+    out: Path,
+    data_paths: dict[str, Path],
+    backbone_specs: dict[str, str],
+    *,
+    say: Say,
+) -> list[Path]:
+    """A 2-D map (UMAP when installed, else PCA) of each backbone's embeddings of each dataset."""
+    written = []
+    for dataset, data in data_paths.items():
+        for backbone, spec in backbone_specs.items():
+            path = out / "maps" / f"{dataset}__{config_hash({'b': spec, 'd': str(data)})[:12]}.npz"
+            if not path.is_file():
+                say(f"embedding map: {backbone} on {dataset}")
+                _write_map(path, dataset, backbone, spec, data, out / "cache")
+            written.append(path)
+    return written
+
+
+def _write_map(path: Path, dataset: str, backbone: str, spec: str, data: Path, cache: Path) -> None:
+    from astrobench.atomic import atomic_path
+    from astrobench.data.cutout_file import open_cutouts
+    from astrobench.models.embeddings import embed_file
+
+    features = embed_file(spec, data, cache_dir=cache, progress=False).features  # [N, D]
+    rng = np.random.default_rng(0)
+    chosen = np.sort(rng.permutation(len(features))[:MAP_MAX_POINTS])
+    xy, method = project_2d(features[chosen])
+    with open_cutouts(data) as cutouts:
+        colour_column = "label" if cutouts.has_column("label") else None
+        colours = cutouts.column(colour_column)[chosen] if colour_column else np.zeros(len(chosen))
+        names = cutouts.label_names or []
+    meta: dict[str, Any] = {
+        "dataset": dataset,
+        "backbone": backbone,
+        "method": method,
+        "names": names,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, xy=xy, colour=colours, indices=chosen, meta=np.array(json.dumps(meta)))
+
+
+def project_2d(features: np.ndarray) -> tuple[np.ndarray, str]:
+    """[N, D] -> [N, 2]: UMAP of the first 10 principal components (as seed 002) or plain PCA."""
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    scaled = StandardScaler().fit_transform(np.nan_to_num(features.astype(np.float64)))
+    n_components = min(10, scaled.shape[1], scaled.shape[0])
+    reduced = PCA(n_components=n_components, random_state=0).fit_transform(scaled)
+    try:
+        import umap
+    except ImportError:
+        return reduced[:, :2].astype(np.float32), "PCA"
+    xy = umap.UMAP(n_components=2, random_state=0).fit_transform(reduced)
+    return np.asarray(xy, dtype=np.float32), "UMAP of 10 PCs"

@@ -1,0 +1,200 @@
+"""Run a suite into a results folder: data, pretraining, every cell, embedding maps.
+
+Layout of the folder DIR:
+  DIR/results.sqlite          one row per finished cell (WAL)
+  DIR/predictions/<id>.npz    each cell's test predictions
+  DIR/data/<name>-<hash>.h5   synthetic surveys the suite declares (reused while unchanged)
+  DIR/pretrain/<name>-<hash>/ pretrained encoders (reused while the recipe is unchanged)
+  DIR/cache/                  the embedding cache shared by every frozen protocol
+  DIR/maps/                   2-D maps of each backbone's embeddings, for the report
+  DIR/suite.json              the suite as run
+
+Re-running skips cells whose row exists; a killed run loses at most the cells in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from astrobench.atomic import write_json_atomic
+from astrobench.bench.artifacts import prepare_datasets, resolve_backbones, write_embedding_maps
+from astrobench.bench.cell import CellJob, CellOutcome, run_cell
+from astrobench.bench.store import ResultsStore
+from astrobench.bench.suite import Cell, Suite, expand_grid, load_suite
+from astrobench.errors import ConfigError
+
+EXECUTORS = ("local", "ray")
+Say = Callable[[str], None]
+
+
+@dataclass
+class RunSummary:
+    """What a run did: cells in the grid, skipped (already done), run now, and failures."""
+
+    out: Path
+    n_cells: int
+    n_skipped: int
+    n_run: int = 0
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def bench(
+    suite: Suite | str | Path,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    progress: bool = True,
+    maps: bool = True,
+) -> RunSummary:
+    """Run every unfinished cell of `suite` into folder `out` and return a summary.
+
+    Args:
+        suite: a Suite, or the path of a suite YAML file.
+        out: the results folder (created; reused on a re-run).
+        workers: cells run at once, each in its own process (1: in this process).
+        executor: "local" (a process pool) or "ray" (needs ray installed).
+        progress: print progress lines and show a progress bar on a terminal.
+        maps: also write 2-D embedding maps for the report.
+    """
+    started = time.perf_counter()
+    suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    out = Path(out)
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}", f"use one of {', '.join(EXECUTORS)}")
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    say = _printer(progress)
+    with _torch_threads(suite.torch_threads):
+        summary = _run(suite, out, workers, executor, say, progress, maps)
+    summary.seconds = time.perf_counter() - started
+    say(f"done in {summary.seconds:.0f} s; {len(summary.failures)} failed; results in {out}")
+    return summary
+
+
+def _run(
+    suite: Suite, out: Path, workers: int, executor: str, say: Say, progress: bool, maps: bool
+) -> RunSummary:
+    store = ResultsStore(out)
+    write_json_atomic(out / "suite.json", suite.model_dump(mode="json"))
+    data_paths = prepare_datasets(suite, out, say=say, progress=progress)
+    backbone_specs = resolve_backbones(suite, out, data_paths, say=say, progress=progress)
+    cells = expand_grid(suite)
+    done = store.finished_hashes()
+    todo = [c for c in cells if c.config_hash not in done]
+    summary = RunSummary(out, len(cells), len(cells) - len(todo))
+    say(f"{len(cells)} cells: {summary.n_skipped} already done, {len(todo)} to run")
+    threads = _threads_per_worker(workers)
+    jobs = [
+        CellJob(
+            c,
+            data_paths[c.dataset],
+            backbone_specs[c.backbone],
+            out,
+            suite.n_boot,
+            suite.cost,
+            threads,
+        )
+        for c in todo
+    ]
+    for cell, outcome in zip_outcomes(todo, _execute(jobs, workers, executor), say, progress):
+        summary.n_run += 1
+        if not outcome.ok:
+            summary.failures.append(f"{_describe(cell)}: {outcome.message}")
+    if maps:
+        write_embedding_maps(suite, out, data_paths, backbone_specs, say=say)
+    return summary
+
+
+@contextlib.contextmanager
+def _torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Run the block with `n_threads` torch threads in this process, then restore the count.
+
+    Oversubscribed cores make torch's thread pool spin: on a busy 2-core machine one thread was
+    5x faster than two for a small ViT, so suites may pin the count.
+    """
+    if n_threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _execute(jobs: list[CellJob], workers: int, executor: str) -> Iterator[CellOutcome]:
+    """Outcomes in job order; the store is written inside each job, as it finishes."""
+    if not jobs:
+        return
+    if executor == "ray":
+        yield from _execute_ray(jobs, workers)
+    elif workers == 1:
+        yield from (run_cell(job) for job in jobs)
+    else:
+        # spawn, not fork: forking a process that has started torch's thread pools can deadlock.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            yield from pool.map(run_cell, jobs)
+
+
+def _execute_ray(jobs: list[CellJob], workers: int) -> Iterator[CellOutcome]:
+    try:
+        import ray
+    except ImportError as error:
+        raise ConfigError(
+            "--executor ray needs ray, which is not installed", "pip install 'astrobench[ray]'"
+        ) from error
+    if not ray.is_initialized():
+        ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False)
+    remote = ray.remote(num_cpus=1)(run_cell)
+    futures = [remote.remote(job) for job in jobs]
+    for future in futures:
+        yield ray.get(future)
+
+
+def zip_outcomes(
+    cells: list[Cell], outcomes: Iterable[CellOutcome], say: Say, progress: bool
+) -> Iterator[tuple[Cell, CellOutcome]]:
+    """Pair cells with outcomes, reporting each one as it arrives."""
+    total = len(cells)
+    for index, (cell, outcome) in enumerate(zip(cells, outcomes, strict=False), start=1):
+        state = f"{outcome.seconds:.1f} s" if outcome.ok else f"FAILED: {outcome.message}"
+        say(f"[{index}/{total}] {_describe(cell)}  {state}")
+        yield cell, outcome
+
+
+def _describe(cell: Cell) -> str:
+    return (
+        f"{cell.dataset}/{cell.target} {cell.backbone} {cell.protocol} "
+        f"f={cell.fraction:g} seed={cell.seed}"
+    )
+
+
+def _threads_per_worker(workers: int) -> int | None:
+    if workers == 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _printer(progress: bool) -> Say:
+    def say(message: str) -> None:
+        if progress:
+            print(message, file=sys.stderr, flush=True)
+
+    return say

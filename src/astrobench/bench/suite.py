@@ -1,0 +1,255 @@
+"""A benchmark suite: datasets and targets x backbones x protocols x label fractions x seeds.
+
+A suite is a YAML file validated by the pydantic models below. Backbones may name an encoder that a
+pretraining step of the same suite produces (`pretrained:<name>`); the runner resolves it to the
+checkpoint the step writes. `expand_grid` turns a suite into cells, each with a stable hash of its
+resolved configuration: the key of its result row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from astrobench.errors import ConfigError
+
+PRETRAINED_PREFIX = "pretrained:"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SynthSpec(_Strict):
+    """A synthetic survey the runner generates once (and reuses while the spec is unchanged)."""
+
+    preset: str = "sdss"
+    n: int = Field(gt=0)
+    seed: int = 0
+    size: int | None = Field(default=None, gt=0)  # cutout side in pixels; None: the preset's own
+    spectra: bool = False
+
+
+class DatasetSpec(_Strict):
+    """A cutout file, given by path or as a synthetic survey, and the catalog columns to predict."""
+
+    path: Path | None = None
+    synth: SynthSpec | None = None
+    targets: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DatasetSpec:
+        if (self.path is None) == (self.synth is None):
+            raise ValueError("give exactly one of 'path' or 'synth'")
+        return self
+
+
+class PretrainSpec(_Strict):
+    """A self-supervised pretraining step whose encoder backbones can use as `pretrained:<name>`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    method: str = "mae"
+    dataset: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProtocolSpec(_Strict):
+    """A protocol, its settings, and optionally the only backbones it applies to."""
+
+    name: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+    backbones: list[str] | None = None
+
+
+class CostSpec(_Strict):
+    """Stated power and carbon intensity for the estimate used when codecarbon is absent."""
+
+    power_watts: float = Field(default=65.0, gt=0)
+    carbon_kg_per_kwh: float = Field(default=0.475, ge=0)  # IEA world average, 2019
+    country_iso_code: str = Field(default="FRA", min_length=3, max_length=3)
+    use_codecarbon: bool = True
+
+
+class Suite(_Strict):
+    """The whole grid, as written in a suite YAML file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    datasets: dict[str, DatasetSpec] = Field(min_length=1)
+    pretrain: list[PretrainSpec] = Field(default_factory=list)
+    backbones: list[str] = Field(min_length=1)
+    protocols: list[ProtocolSpec] = Field(min_length=1)
+    fractions: list[float] = Field(default_factory=lambda: [1.0], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    settings: dict[str, Any] = Field(default_factory=dict)  # defaults for every protocol
+    n_boot: int = Field(default=1000, ge=0)
+    torch_threads: int | None = Field(default=None, ge=1)  # threads of this process (None: torch's)
+    cost: CostSpec = Field(default_factory=CostSpec)
+
+    @field_validator("protocols", mode="before")
+    @classmethod
+    def _names_to_specs(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("fractions")
+    @classmethod
+    def _fractions_in_range(cls, value: list[float]) -> list[float]:
+        if any(not 0 < f <= 1 for f in value):
+            raise ValueError(f"label fractions must lie in (0, 1], got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Suite:
+        steps = {p.name for p in self.pretrain}
+        for step in self.pretrain:
+            if step.dataset not in self.datasets:
+                raise ValueError(f"pretrain {step.name!r} uses unknown dataset {step.dataset!r}")
+        for spec in self.backbones:
+            if spec.startswith(PRETRAINED_PREFIX) and spec[len(PRETRAINED_PREFIX) :] not in steps:
+                raise ValueError(
+                    f"backbone {spec!r} names no pretrain step (have: {sorted(steps)})"
+                )
+        for protocol in self.protocols:
+            unknown = set(protocol.backbones or []) - set(self.backbones)
+            if unknown:
+                raise ValueError(
+                    f"protocol {protocol.name!r} lists backbones not in the suite: "
+                    f"{sorted(unknown)}"
+                )
+        return self
+
+    def pretrain_step(self, name: str) -> PretrainSpec:
+        """The pretraining step called `name`."""
+        return next(p for p in self.pretrain if p.name == name)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One result row to be: a dataset target, a backbone, a protocol, a label fraction, a seed."""
+
+    suite: str
+    dataset: str
+    target: str
+    backbone: str
+    protocol: str
+    fraction: float
+    seed: int
+    settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    config: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    config_hash: str = ""
+
+    @property
+    def run_id(self) -> str:
+        """Short, file-name-safe id of the cell (names its predictions file)."""
+        return self.config_hash[:20]
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and validate a suite YAML file; a bad file raises ConfigError naming the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"suite file {path} does not exist", "pass the path of a suite YAML file")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"suite file {path} is not valid YAML: {error}") from error
+    return parse_suite(raw, source=str(path))
+
+
+def parse_suite(raw: Any, source: str = "suite") -> Suite:
+    """Validate a suite given as a dict; errors become one ConfigError line."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source} must be a mapping at top level")
+    try:
+        return Suite.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "top level"
+        raise ConfigError(
+            f"{source}: {where}: {first['msg']}",
+            f"{error.error_count()} problem(s) in total; see configs/ for valid suites",
+        ) from error
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a resolved cell configuration."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
+    """What identifies a dataset's content: its synth spec, or its path and size."""
+    spec = suite.datasets[name]
+    if spec.synth is not None:
+        return {"synth": spec.synth.model_dump()}
+    assert spec.path is not None
+    size = spec.path.stat().st_size if spec.path.exists() else None
+    return {"path": str(spec.path), "bytes": size}
+
+
+def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
+    """A backbone spec, or for `pretrained:<name>` the full pretraining recipe that makes it."""
+    if not backbone.startswith(PRETRAINED_PREFIX):
+        return {"spec": backbone}
+    step = suite.pretrain_step(backbone[len(PRETRAINED_PREFIX) :])
+    return {
+        "spec": backbone,
+        "pretrain": {**step.model_dump(), "data": dataset_identity(suite, step.dataset)},
+    }
+
+
+def expand_grid(suite: Suite) -> list[Cell]:
+    """Every cell, ordered by dataset, backbone, then target, so embeddings are reused."""
+    cells = []
+    for dataset, spec in suite.datasets.items():
+        for backbone in suite.backbones:
+            for target in spec.targets:
+                for protocol in suite.protocols:
+                    if protocol.backbones is not None and backbone not in protocol.backbones:
+                        continue
+                    for fraction in suite.fractions:
+                        for seed in suite.seeds:
+                            cells.append(
+                                _cell(suite, dataset, target, backbone, protocol, fraction, seed)
+                            )
+    return cells
+
+
+def _cell(
+    suite: Suite,
+    dataset: str,
+    target: str,
+    backbone: str,
+    protocol: ProtocolSpec,
+    fraction: float,
+    seed: int,
+) -> Cell:
+    settings = {**suite.settings, **protocol.settings}
+    config = {
+        "suite": suite.name,
+        "dataset": {"name": dataset, **dataset_identity(suite, dataset)},
+        "target": target,
+        "backbone": backbone_identity(suite, backbone),
+        "protocol": {"name": protocol.name, "settings": settings},
+        "fraction": float(fraction),
+        "seed": int(seed),
+    }
+    return Cell(
+        suite=suite.name,
+        dataset=dataset,
+        target=target,
+        backbone=backbone,
+        protocol=protocol.name,
+        fraction=float(fraction),
+        seed=int(seed),
+        settings=settings,
+        config=config,
+        config_hash=config_hash(config),
+    )

@@ -1,0 +1,57 @@
+"""`astrobench bench`, `astrobench report` and `astrobench demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from astrobench.cli.app import app
+
+
+@app.command("bench")
+def bench(
+    suite: Path = typer.Argument(..., help="A suite YAML file (see configs/)."),
+    out: Path = typer.Option(
+        ..., "--out", help="Results folder (reused: finished cells are skipped)."
+    ),
+    workers: int = typer.Option(1, "--workers", help="Cells run at once, each in its own process."),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+) -> None:
+    """Run every unfinished cell of a suite; one row per cell in OUT/results.sqlite."""
+    from astrobench.bench.runner import bench as run_bench
+
+    summary = run_bench(suite, out, workers=workers, executor=executor, progress=not quiet)
+    typer.echo(
+        f"{summary.n_run} cells run, {summary.n_skipped} reused; "
+        f"results in {out / 'results.sqlite'}"
+    )
+    for failure in summary.failures:
+        typer.echo(f"failed: {failure}", err=True)
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+@app.command("report")
+def report(
+    results_dir: Path = typer.Argument(..., help="A results folder written by `astrobench bench`."),
+) -> None:
+    """Write DIR/report.md and a self-contained DIR/report.html from the results."""
+    from astrobench.report.build import report as build_report
+
+    files = build_report(results_dir)
+    typer.echo(f"report: {files.html}  ({files.markdown}, {len(files.figures)} figures)")
+
+
+@app.command("demo")
+def demo(
+    quick: bool = typer.Option(
+        False, "--quick", help="A tiny version (about 3 minutes on 2 cores)."
+    ),
+    out: Path = typer.Option(Path("demo_out"), "--out", help="Output folder (reused on a re-run)."),
+) -> None:
+    """The main job: synthetic survey, tiny MAE, a comparison grid, a report and findings."""
+    from astrobench.demo import demo as run_demo
+
+    run_demo(out=out, quick=quick)

@@ -1,0 +1,94 @@
+"""Suite files: validation, grid expansion, stable config hashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from astrobench.bench.suite import expand_grid, load_suite, parse_suite
+from astrobench.errors import ConfigError
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def _suite(**changes: object) -> dict:
+    raw: dict = {
+        "name": "t",
+        "datasets": {
+            "survey": {"synth": {"preset": "sdss", "n": 100}, "targets": ["label", "redshift"]}
+        },
+        "pretrain": [{"name": "mae_tiny", "dataset": "survey", "settings": {"epochs": 1}}],
+        "backbones": ["pretrained:mae_tiny", "vit_tiny_p8"],
+        "protocols": [
+            "knn",
+            {"name": "scratch", "backbones": ["vit_tiny_p8"], "settings": {"epochs": 2}},
+        ],
+        "fractions": [0.1, 1.0],
+        "seeds": [0, 1],
+    }
+    raw.update(changes)
+    return raw
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_loads(path: Path) -> None:
+    suite = load_suite(path)
+    assert expand_grid(suite), f"{path.name} expands to no cells"
+
+
+def test_grid_counts_and_protocol_backbone_restriction() -> None:
+    cells = expand_grid(parse_suite(_suite()))
+    # knn: 2 backbones x 2 targets x 2 fractions x 2 seeds; scratch: only vit_tiny_p8 -> 8
+    assert len(cells) == 16 + 8
+    assert {c.backbone for c in cells if c.protocol == "scratch"} == {"vit_tiny_p8"}
+    assert len({c.config_hash for c in cells}) == len(cells)
+
+
+def test_hash_is_stable_and_tracks_the_recipe() -> None:
+    first = {
+        (c.backbone, c.protocol, c.target, c.fraction, c.seed): c.config_hash
+        for c in expand_grid(parse_suite(_suite()))
+    }
+    again = {
+        (c.backbone, c.protocol, c.target, c.fraction, c.seed): c.config_hash
+        for c in expand_grid(parse_suite(_suite()))
+    }
+    assert first == again
+    longer = _suite(pretrain=[{"name": "mae_tiny", "dataset": "survey", "settings": {"epochs": 2}}])
+    changed = {
+        (c.backbone, c.protocol, c.target, c.fraction, c.seed): c.config_hash
+        for c in expand_grid(parse_suite(longer))
+    }
+    key = ("pretrained:mae_tiny", "knn", "label", 1.0, 0)
+    assert changed[key] != first[key]  # a different pretraining recipe is a different result
+    other = ("vit_tiny_p8", "knn", "label", 1.0, 0)
+    assert changed[other] == first[other]
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"backbones": ["pretrained:nope"]}, "names no pretrain step"),
+        ({"fractions": [0.0]}, "label fractions"),
+        ({"protocols": [{"name": "knn", "backbones": ["other"]}]}, "not in the suite"),
+        ({"datasets": {"s": {"targets": ["label"]}}}, "exactly one of"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_suites_raise_one_config_error(changes: dict, needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        parse_suite(_suite(**changes))
+
+
+def test_missing_or_broken_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_suite(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_suite(bad)
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(_suite()))
+    assert load_suite(good).name == "t"

@@ -1,0 +1,96 @@
+"""`astrobench report`: report.md + a self-contained, escaped report.html with every figure."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from astrobench.errors import DataFormatError
+from astrobench.report.build import report
+
+EVIL = "<script>alert(1)</script>"  # the hostile name the results_dir fixture plants
+
+
+def test_report_is_self_contained_and_complete(results_dir: Path) -> None:
+    files = report(results_dir)
+    html = files.html.read_text()
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    # fraction curves + confusion (label), fraction curves + photo-z scatter (redshift), one map
+    assert len(images) == 5
+    for encoded in images:
+        assert base64.b64decode(encoded).startswith(b"\x89PNG")
+    assert "http://" not in html and "https://" not in html and "<link" not in html
+    for name in (
+        "fractions_survey___label",
+        "confusion_survey___label",
+        "photoz_survey___redshift",
+        "maps_survey",
+    ):
+        assert (results_dir / "figures" / f"{name}.png").is_file()
+    assert "figures/photoz_survey___redshift.png" in files.markdown.read_text()
+
+
+def test_catalog_and_config_strings_are_escaped(results_dir: Path) -> None:
+    files = report(results_dir)
+    html, markdown = files.html.read_text(), files.markdown.read_text()
+    assert EVIL not in html and EVIL not in markdown
+    assert "&lt;script&gt;" in html
+    assert html.count("<script") == 0
+
+
+def test_leaderboard_numbers_come_from_the_rows(results_dir: Path) -> None:
+    from astrobench.bench.aggregate import summarise
+    from astrobench.bench.store import ResultsStore
+
+    markdown = report(results_dir).markdown.read_text()
+    for group in summarise(ResultsStore(results_dir).rows()):
+        if group.fraction == 1.0:
+            assert f"{group.headline.mean:.4g} ± {group.headline.std:.2g}" in markdown
+    assert "Ranking" in markdown and "IQM" in markdown
+
+
+def test_missing_results_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(DataFormatError, match=r"results\.sqlite"):
+        report(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "astrobench", "report", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "results.sqlite" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_report_renders_in_headless_chromium(results_dir: Path, tmp_path: Path) -> None:
+    files = report(results_dir)
+    shot = tmp_path / "shot.png"
+    command = [
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1280,2400",
+        files.html.resolve().as_uri(),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[:2] == (2400, 1280)
+    # figures render as coloured pixels; a page of text alone is almost all grey levels
+    colourful = np.abs(pixels[..., 0] - pixels[..., 2]) > 0.2
+    assert colourful.mean() > 0.01
