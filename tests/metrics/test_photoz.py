@@ -1,0 +1,61 @@
+"""Photo-z metrics on hand-made cases with hand-computed values, and against scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+from astrobench.metrics import photoz
+
+
+@pytest.fixture
+def hand_case() -> tuple[np.ndarray, np.ndarray]:
+    # z = 0, 1, 0, 1, 0 and Δz chosen as 0.1, -0.05, 0.0, 0.2, -0.3
+    z_true = np.array([0.0, 1.0, 0.0, 1.0, 0.0])
+    dz = np.array([0.1, -0.05, 0.0, 0.2, -0.3])
+    return z_true, z_true + dz * (1 + z_true)
+
+
+def test_delta_z_is_normalised_by_one_plus_z(hand_case: tuple[np.ndarray, np.ndarray]) -> None:
+    np.testing.assert_allclose(photoz.delta_z(*hand_case), [0.1, -0.05, 0.0, 0.2, -0.3])
+
+
+def test_hand_computed_values(hand_case: tuple[np.ndarray, np.ndarray]) -> None:
+    z_true, z_pred = hand_case
+    # mean Δz = (0.1 - 0.05 + 0 + 0.2 - 0.3) / 5 = -0.01
+    assert photoz.bias(z_true, z_pred) == pytest.approx(-0.01)
+    # median Δz = 0; |Δz - 0| sorted = 0, .05, .1, .2, .3 -> median 0.1
+    assert photoz.sigma_nmad(z_true, z_pred) == pytest.approx(0.14826)
+    assert photoz.astromae_precision(z_true, z_pred) == pytest.approx(0.148)
+    # |Δz| > 0.15: 0.2 and 0.3 -> 2 of 5
+    assert photoz.outlier_fraction(z_true, z_pred) == pytest.approx(0.4)
+    assert photoz.outlier_fraction(z_true, z_pred, threshold=0.05) == pytest.approx(0.6)
+
+
+def test_nmad_centres_on_the_median_but_precision_does_not() -> None:
+    z_true = np.zeros(4)
+    z_pred = np.array([0.1, 0.1, 0.1, 0.1])  # constant offset
+    assert photoz.sigma_nmad(z_true, z_pred) == pytest.approx(0.0)
+    assert photoz.astromae_precision(z_true, z_pred) == pytest.approx(0.148)
+
+
+def test_sigma68_of_a_gaussian_equals_its_sigma() -> None:
+    rng = np.random.default_rng(0)
+    z_true = np.zeros(200_000)
+    z_pred = rng.normal(0, 0.03, z_true.size)
+    assert photoz.sigma68(z_true, z_pred) == pytest.approx(0.03, rel=0.01)
+    assert photoz.sigma_nmad(z_true, z_pred) == pytest.approx(0.03, rel=0.01)
+
+
+def test_regression_parts_match_scikit_learn() -> None:
+    rng = np.random.default_rng(1)
+    z_true = rng.uniform(0.01, 0.4, 300)
+    z_pred = z_true + rng.normal(0, 0.02, 300)
+    scores = photoz.photoz_metrics(z_true, z_pred, outlier_threshold=0.03)
+    assert scores["mse"] == pytest.approx(sk.mean_squared_error(z_true, z_pred))
+    assert scores["mae"] == pytest.approx(sk.mean_absolute_error(z_true, z_pred))
+    assert scores["r2"] == pytest.approx(sk.r2_score(z_true, z_pred))
+    dz = (z_pred - z_true) / (1 + z_true)
+    assert scores["outlier_fraction"] == pytest.approx(np.mean(np.abs(dz) > 0.03))
+    assert scores["outlier_fraction_0.15"] == pytest.approx(np.mean(np.abs(dz) > 0.15))
