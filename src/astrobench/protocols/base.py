@@ -67,7 +67,7 @@ class ProtocolResult:
             arrays["test_indices"] = self.test_indices
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
 
 
 class ProtocolFn(Protocol):
