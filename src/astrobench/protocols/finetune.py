@@ -1,0 +1,23 @@
+"""`finetune`: train every weight, with layer-wise lr decay (seed 000 Table 10: 0.65-0.75)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from astrobench.models.heads import BackboneWithHead
+from astrobench.protocols.trained import Prepared, default_groups, trained_protocol
+from astrobench.train import TrainConfig
+from astrobench.train.layer_decay import set_trainable
+
+DEFAULT_LAYER_DECAY = 0.75
+
+
+@trained_protocol("finetune")
+def prepare_finetune(
+    model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
+) -> Prepared:
+    """All weights train; group i of the backbone's L+2 depth groups gets lr * decay**(L+1-i)."""
+    layer_decay = float(settings.get("layer_decay", DEFAULT_LAYER_DECAY))
+    set_trainable(model, None)
+    return Prepared(default_groups(model, config, layer_decay), info={"layer_decay": layer_decay})

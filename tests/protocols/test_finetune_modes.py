@@ -1,0 +1,86 @@
+"""Every training protocol end to end on a tiny file (CPU, 16x16, 1 epoch, timm test_vit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.models.create import create_backbone
+from astrobench.models.heads import BackboneWithHead, build_head
+from astrobench.protocols.base import ProtocolRequest
+from astrobench.protocols.lora import prepare_lora
+from astrobench.protocols.partial import prepare_partial
+from astrobench.registry import PROTOCOLS
+from astrobench.tasks.task import task_for_column
+from astrobench.train import TrainConfig
+
+TINY = "timm:test_vit?pretrained=false"
+SETTINGS = {"epochs": 1, "batch_size": 16, "unfreeze_after": 1, "device": "cpu", "lr": 1e-3}
+
+
+def request_for(path: Path, target: str, work: Path, **settings) -> ProtocolRequest:
+    with CutoutFile(path) as cutouts:
+        task = task_for_column(cutouts, target)
+    return ProtocolRequest(TINY, path, task, settings={**SETTINGS, **settings}, work_dir=work)
+
+
+@pytest.mark.parametrize("mode", ["finetune", "partial", "unfreeze", "lora", "scratch"])
+def test_every_mode_trains_and_reports_cost(small_cutouts, tmp_path, mode):
+    result = PROTOCOLS.get(mode)(request_for(small_cutouts, "label", tmp_path))
+    assert result.protocol == mode
+    assert 0.0 <= result.metrics["accuracy"] <= 1.0
+    assert result.probabilities is not None and result.probabilities.shape == (result.n_test, 3)
+    assert result.params_total > 0 and 0 < result.params_trainable <= result.params_total
+    assert result.train_seconds > 0 and result.eval_seconds > 0
+    assert (tmp_path / "checkpoints" / "last.pt").exists()
+    if mode in ("partial", "lora"):
+        assert result.params_trainable < result.params_total
+
+
+def test_regression_target_is_scored_in_target_units(small_cutouts, tmp_path):
+    result = PROTOCOLS.get("finetune")(request_for(small_cutouts, "redshift", tmp_path, epochs=2))
+    assert {"sigma_nmad", "outlier_fraction", "bias"} <= set(result.metrics)
+    assert result.probabilities is None
+    # predictions are de-standardised: near the 0.01..0.4 redshifts, not around 0
+    assert 0.0 < float(np.median(result.y_pred)) < 0.5
+
+
+def wrapped(spec: str, img_size: int = 16) -> BackboneWithHead:
+    backbone = create_backbone(spec, bands=list("ugriz"), img_size=img_size)
+    return BackboneWithHead(backbone, build_head(backbone.num_features, 3), [0.0] * 5, [1.0] * 5)
+
+
+def test_partial_two_blocks_trains_exactly_top_two_blocks_norm_and_head():
+    model = wrapped(TINY)
+    prepare_partial(model, {"blocks": 2}, TrainConfig(device="cpu"))
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    n_blocks = len(model.backbone.depth_groups()) - 2
+    top = {f"model.blocks.{n_blocks - 2}.", f"model.blocks.{n_blocks - 1}."}
+    expected = {
+        n
+        for n, _ in model.named_parameters()
+        if any(n.startswith("backbone." + t) for t in top)
+        or n.startswith(("backbone.model.norm.", "head."))
+    }
+    assert trainable == expected
+    assert any(n.startswith("head.") for n in trainable)
+
+
+def test_lora_on_vit_small_trains_under_two_percent():
+    model = wrapped("timm:vit_small_patch16_224?pretrained=false")
+    prepared = prepare_lora(model, {"lora_rank": 8}, TrainConfig(device="cpu"))
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert prepared.info["lora_trainable"] == trainable
+    assert 0 < trainable / total < 0.02
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert all("lora_" in n or n.startswith("head.") for n in names)
+
+
+def test_lora_finds_convolutions_on_a_convnet():
+    model = wrapped("timm:test_convnext?pretrained=false", img_size=32)
+    prepare_lora(model, {"lora_rank": 2}, TrainConfig(device="cpu"))
+    assert any("lora_" in n for n, p in model.named_parameters() if p.requires_grad)

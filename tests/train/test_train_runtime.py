@@ -1,0 +1,139 @@
+"""Training runtime units: schedules, layer decay, data order, non-finite losses, checkpoints,
+best-on-validation selection."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from train_tiny import TinyImages, TinyNet, run
+
+from astrobench.errors import CheckpointError, ConfigError, TrainingDivergedError
+from astrobench.train import TrainConfig
+from astrobench.train.checkpoint import BEST, LAST, PREVIOUS, load_latest
+from astrobench.train.data_order import EpochSampler, epoch_order
+from astrobench.train.distributed import DistributedContext
+from astrobench.train.layer_decay import layer_scales, param_groups
+from astrobench.train.schedules import lr_factor_fn
+
+
+def test_cosine_warms_up_then_decays_to_min_lr():
+    factor = lr_factor_fn(TrainConfig(epochs=10, lr=1.0, warmup_epochs=2, min_lr=0.1), 10)
+    assert factor(0) == pytest.approx(0.05) and factor(19) == pytest.approx(1.0)
+    assert factor(20) == pytest.approx(1.0) and factor(99) == pytest.approx(0.1, abs=1e-3)
+    assert factor(60) < factor(40)
+
+
+def test_multistep_and_cyclic_schedules():
+    step = lr_factor_fn(
+        TrainConfig(epochs=300, lr=1.0, schedule="multistep", milestones=(160, 230)), 1
+    )
+    assert step(159) == 1.0 and step(160) == pytest.approx(0.1) and step(230) == pytest.approx(0.01)
+    cyclic = lr_factor_fn(TrainConfig(epochs=30, lr=1.0, schedule="cyclic"), 1)
+    assert cyclic(9) == pytest.approx(0.995**9) and cyclic(10) == 1.0  # restart every 10 epochs
+
+
+def test_bad_config_is_a_config_error():
+    with pytest.raises(ConfigError):
+        TrainConfig(precision="fp8")  # type: ignore[arg-type]
+
+
+def test_layer_decay_scales_and_no_decay_on_norms_and_biases():
+    assert layer_scales(4, 0.5) == [0.125, 0.25, 0.5, 1.0]
+    model = TinyNet()
+    depth = [["conv.weight", "conv.bias"], ["norm.weight", "norm.bias"]]
+    groups = param_groups(model, 0.05, depth, layer_decay=0.5)
+    by_param = {id(p): g for g in groups for p in g["params"]}
+    assert by_param[id(model.conv.weight)]["lr_scale"] == 0.5
+    assert by_param[id(model.conv.weight)]["weight_decay"] == 0.05
+    assert by_param[id(model.conv.bias)]["weight_decay"] == 0.0
+    assert by_param[id(model.head.weight)]["lr_scale"] == 1.0
+
+
+def test_data_order_is_a_pure_function_of_seed_and_epoch():
+    a, _ = epoch_order(30, seed=1, epoch=2)
+    b, _ = epoch_order(30, seed=1, epoch=2)
+    c, _ = epoch_order(30, seed=1, epoch=3)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    shards = [list(EpochSampler(30, 1, 2, DistributedContext(r, 2))) for r in (0, 1)]
+    assert sorted(i for s in shards for i, _ in s) == list(range(30))
+    resumed = list(EpochSampler(30, 1, 2, DistributedContext(), start=8))
+    assert resumed == list(EpochSampler(30, 1, 2, DistributedContext()))[8:]
+
+
+def test_resume_skips_batches_without_loading_them(tmp_path):
+    class Counting(TinyImages):
+        loads = 0
+
+        def __getitem__(self, i):
+            Counting.loads += 1
+            return super().__getitem__(i)
+
+    from astrobench.train.data_order import epoch_loader
+
+    list(epoch_loader(Counting(40), seed=0, epoch=0, batch_size=8, start_batch=3))
+    assert Counting.loads == 16
+
+
+def test_nan_loss_names_step_and_object_indices(tmp_path):
+    with pytest.raises(TrainingDivergedError) as error:
+        run(tmp_path, nan_at=7, epochs=1)
+    message = str(error.value)
+    assert "step" in message and "7" in message.split("object indices")[1]
+
+
+def test_skip_policy_skips_and_reports_bad_batches(tmp_path):
+    _, history = run(tmp_path, nan_at=7, epochs=2, nonfinite_policy="skip", max_skipped_batches=5)
+    assert len(history.skipped_batches) == 2  # once per epoch
+    assert all(7 in s["indices"] for s in history.skipped_batches)
+    assert math.isfinite(history.epochs[-1].train_loss)
+    with pytest.raises(TrainingDivergedError, match="more than 1 batches skipped"):
+        run(tmp_path / "b", nan_at=7, epochs=2, nonfinite_policy="skip", max_skipped_batches=1)
+
+
+def test_damaged_newest_checkpoint_falls_back_with_warning(tmp_path):
+    run(tmp_path, epochs=1)
+    folder = tmp_path / "checkpoints"
+    (folder / LAST).write_bytes(b"not a checkpoint")
+    with pytest.warns(RuntimeWarning, match="resuming from previous.pt"):
+        state, path = load_latest(folder)
+    assert path.name == PREVIOUS and state["global_step"] >= 1
+    (folder / PREVIOUS).write_bytes(b"")
+    with pytest.raises(CheckpointError):
+        load_latest(folder)
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    run(tmp_path, epochs=1)
+    with pytest.raises(CheckpointError, match="different training settings"):
+        run(tmp_path, resume=True, epochs=2, lr=0.5)
+
+
+def test_best_epoch_is_selected_on_validation_and_early_stopping(tmp_path):
+    from train_tiny import classification_loss
+
+    from astrobench.train import Trainer
+
+    scores = iter([0.5, 0.9, 0.4, 0.3, 0.2])
+    trainer = Trainer(TinyNet(), classification_loss, TinyImages(16),
+                      TrainConfig(epochs=5, batch_size=8, device="cpu", early_stopping_patience=2,
+                                  ema_decay=0.9),
+                      tmp_path, evaluate_fn=lambda model: {"acc": next(scores)})  # fmt: skip
+    history = trainer.fit()
+    assert history.best_epoch == 1 and history.best_metric == 0.9
+    assert history.stopped_early and len(history.epochs) == 4
+    assert (tmp_path / "checkpoints" / BEST).exists() and trainer.load_best()
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_runs_on_cpu(tmp_path, precision):
+    _, history = run(
+        tmp_path, epochs=1, precision=precision, grad_accum_steps=2, clip_grad_norm=1.0
+    )
+    assert math.isfinite(history.epochs[0].train_loss)
+
+
+def test_model_trains(tmp_path):
+    _, history = run(tmp_path, epochs=3)
+    assert history.epochs[-1].train_loss < history.epochs[0].train_loss
