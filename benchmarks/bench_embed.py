@@ -21,7 +21,8 @@ import torch
 
 from astrobench.data.cutout_writer import write_cutouts
 from astrobench.models.create import create_backbone, natural_img_size
-from astrobench.models.embeddings import embed_file, preprocess_batch
+from astrobench.models.embeddings import embed_file
+from astrobench.models.input_preparation import prepare_inputs
 
 
 def main() -> None:
@@ -48,7 +49,7 @@ def main() -> None:
     backbone = create_backbone(args.backbone, bands=list("ugriz"),
                                img_size=natural_img_size(args.backbone, args.size))  # fmt: skip
     prep = cold.meta["preprocessing"]
-    batches = [preprocess_batch(torch.from_numpy(images[i : i + args.batch_size]), prep)
+    batches = [prepare_inputs(torch.from_numpy(images[i : i + args.batch_size]), prep)
                for i in range(0, args.n, args.batch_size)]  # fmt: skip
     with torch.inference_mode():
         start = time.perf_counter()

@@ -10,6 +10,7 @@ import pytest
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.models.create import create_backbone
 from astrobench.models.heads import BackboneWithHead, build_head
+from astrobench.models.input_preparation import input_preparation
 from astrobench.protocols.base import ProtocolRequest
 from astrobench.protocols.lora import prepare_lora
 from astrobench.protocols.partial import prepare_partial
@@ -50,7 +51,8 @@ def test_regression_target_is_scored_in_target_units(small_cutouts, tmp_path):
 
 def wrapped(spec: str, img_size: int = 16) -> BackboneWithHead:
     backbone = create_backbone(spec, bands=list("ugriz"), img_size=img_size)
-    return BackboneWithHead(backbone, build_head(backbone.num_features, 3), [0.0] * 5, [1.0] * 5)
+    recipe = input_preparation(backbone.meta.to_dict(), list(range(5)), list("ugriz"), 16, "error")
+    return BackboneWithHead(backbone, build_head(backbone.num_features, 3), recipe)
 
 
 def test_partial_two_blocks_trains_exactly_top_two_blocks_norm_and_head():

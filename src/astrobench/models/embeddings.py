@@ -35,6 +35,7 @@ from astrobench.models.embedding_cache import (
     save_embeddings,
     write_backbone_memo,
 )
+from astrobench.models.input_preparation import input_preparation, prepare_inputs
 from astrobench.models.spec import parse_spec
 
 SPLIT_ALL = "all"
@@ -108,7 +109,7 @@ def embed_file(
         "pooling": pooling,
     }
     memo, backbone = _backbone_identity(root, build)
-    preprocessing = _preprocessing(memo["meta"], channels, use_bands, height, nan_policy)
+    preprocessing = input_preparation(memo["meta"], channels, use_bands, height, nan_policy)
     data_hash = file_sha256(data, root)
     key = digest(
         {
@@ -192,29 +193,6 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def _preprocessing(
-    meta: dict[str, Any], channels: list[int], bands: list[str], side: int, nan_policy: str
-) -> dict[str, Any]:
-    """Everything done to the pixels before the model: part of the cache key."""
-    extra = meta.get("extra", {})
-    any_size = bool(extra.get("any_img_size"))
-    target = int(meta["img_size"])
-    crop = extra.get("input_crop_px")
-    crop_to = int(crop) if crop and side > int(crop) else None
-    return {
-        "channels": channels,
-        "bands": bands,
-        "crop_to": crop_to,
-        "asinh_softening": extra.get("asinh_softening"),
-        "mean": list(meta.get("mean") or [0.0] * len(channels)),
-        "std": list(meta.get("std") or [1.0] * len(channels)),
-        "resize_to": None if any_size or target == (crop_to or side) else target,
-        "resize_mode": "bilinear-antialias",
-        "pooling": meta.get("pooling"),
-        "nan_policy": nan_policy,
-    }
-
-
 class _SliceBatches(Dataset[torch.Tensor]):
     """Batch b = objects [b*size, (b+1)*size) as one contiguous read: [n, C_sel, H, W]."""
 
@@ -256,28 +234,6 @@ def _batches(
     return DataLoader(dataset, batch_size=None, shuffle=False, num_workers=num_workers)
 
 
-def preprocess_batch(images: torch.Tensor, preprocessing: dict[str, Any]) -> torch.Tensor:
-    """Centre-crop, stretch and normalise [B, C, H, W] per channel, then resize to the model's
-    input, exactly as recorded in `preprocessing` (and as the encoder saw in pretraining)."""
-    crop = preprocessing.get("crop_to")
-    if crop is not None:
-        top, left = (images.shape[-2] - crop) // 2, (images.shape[-1] - crop) // 2
-        images = images[..., top : top + crop, left : left + crop]  # [B, C, crop, crop]
-    softening = preprocessing.get("asinh_softening")
-    if softening is not None:
-        soft = torch.tensor(softening, dtype=images.dtype, device=images.device)
-        images = torch.asinh(images / soft[None, :, None, None])
-    mean = torch.tensor(preprocessing["mean"], dtype=images.dtype, device=images.device)
-    std = torch.tensor(preprocessing["std"], dtype=images.dtype, device=images.device)
-    x = (images - mean[None, :, None, None]) / std[None, :, None, None]  # [B, C, H, W]
-    side = preprocessing["resize_to"]
-    if side is not None:
-        x = torch.nn.functional.interpolate(
-            x, size=(side, side), mode="bilinear", antialias=True, align_corners=False
-        )  # [B, C, S, S]
-    return x
-
-
 def run_backbone(
     backbone: Backbone,
     batches: Any,
@@ -296,7 +252,7 @@ def run_backbone(
     with Progress(disable=not show, transient=True) as bar, torch.inference_mode():
         task = bar.add_task("embedding", total=n_objects)
         for images in batches:
-            x = preprocess_batch(images.to(device, non_blocking=True), preprocessing)
+            x = prepare_inputs(images.to(device, non_blocking=True), preprocessing)
             tick = time.perf_counter()
             features = model.forward_features(x)  # [B, D]
             forward_seconds += time.perf_counter() - tick

@@ -15,42 +15,22 @@ from torch import nn
 
 from astrobench.errors import ConfigError
 from astrobench.models.backbone import Backbone
+from astrobench.models.input_preparation import prepare_inputs
 
 
 class BackboneWithHead(nn.Module):
     """images [B, C, H, W] -> preprocess -> backbone [B, D] -> head [B, K]."""
 
-    def __init__(
-        self,
-        backbone: Backbone,
-        head: nn.Module,
-        mean: Sequence[float],
-        std: Sequence[float],
-        resize_to: int | None = None,
-    ) -> None:
+    def __init__(self, backbone: Backbone, head: nn.Module, recipe: dict[str, Any]) -> None:
+        """`recipe`: the input preparation of `input_preparation` (as `embed_file` uses)."""
         super().__init__()
         self.backbone = backbone
         self.head = head
-        self.register_buffer(
-            "pixel_mean", torch.tensor(list(mean)).view(1, -1, 1, 1), persistent=False
-        )
-        self.register_buffer(
-            "pixel_std", torch.tensor(list(std)).view(1, -1, 1, 1), persistent=False
-        )
-        self.resize_to = resize_to
-
-    pixel_mean: torch.Tensor
-    pixel_std: torch.Tensor
+        self.recipe = recipe
 
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
-        """Normalise per channel and resize to the backbone's input, as `embed_file` does."""
-        x = (images - self.pixel_mean) / self.pixel_std  # [B, C, H, W]
-        if self.resize_to is not None:
-            size = (self.resize_to, self.resize_to)
-            x = nn.functional.interpolate(
-                x, size=size, mode="bilinear", antialias=True, align_corners=False
-            )
-        return x
+        """Crop, stretch, normalise and resize exactly as `embed_file` does."""
+        return prepare_inputs(images, self.recipe)  # [B, C, S, S]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone.forward_features(self.preprocess(images)))  # [B, K]

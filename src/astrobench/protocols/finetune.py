@@ -13,7 +13,7 @@ from astrobench.train.layer_decay import set_trainable
 DEFAULT_LAYER_DECAY = 0.75
 
 
-@trained_protocol("finetune")
+@trained_protocol("finetune", drop_path=0.1)
 def prepare_finetune(
     model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
 ) -> Prepared:

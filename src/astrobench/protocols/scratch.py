@@ -34,7 +34,7 @@ def reinitialise(module: nn.Module) -> None:
             nn.init.trunc_normal_(parameter, std=0.02)
 
 
-@trained_protocol("scratch", random_init=True)
+@trained_protocol("scratch", random_init=True, drop_path=0.1)
 def prepare_scratch(
     model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
 ) -> Prepared:

@@ -30,6 +30,7 @@ from astrobench.data.dataset import CutoutDataset
 from astrobench.metrics.scoring import score_task
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
+from astrobench.models.drop_path import set_drop_path
 from astrobench.models.heads import (
     BackboneWithHead,
     ClassificationLoss,
@@ -37,6 +38,7 @@ from astrobench.models.heads import (
     balanced_class_weights,
     build_head,
 )
+from astrobench.models.input_preparation import input_preparation
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
 from astrobench.protocols.trained_data import TrainedCell, predict_outputs, select_trained_cell
 from astrobench.registry import register_protocol
@@ -68,16 +70,19 @@ class TrainedMode:
     name: str
     prepare: PrepareFn
     random_init: bool = False  # scratch: same architecture, fresh weights
+    drop_path: float = 0.0  # default stochastic depth (settings["drop_path"] overrides)
 
     def __call__(self, request: ProtocolRequest) -> ProtocolResult:
         return run_trained_protocol(request, self)
 
 
-def trained_protocol(name: str, random_init: bool = False) -> Callable[[PrepareFn], PrepareFn]:
+def trained_protocol(
+    name: str, random_init: bool = False, drop_path: float = 0.0
+) -> Callable[[PrepareFn], PrepareFn]:
     """Decorator: register a prepare function as the training protocol `name`."""
 
     def decorate(prepare: PrepareFn) -> PrepareFn:
-        register_protocol(name)(TrainedMode(name, prepare, random_init))
+        register_protocol(name)(TrainedMode(name, prepare, random_init, drop_path))
         return prepare
 
     return decorate
@@ -103,16 +108,16 @@ def build_model(
         torch.manual_seed(request.seed)
         if mode.random_init:
             reinitialise(backbone)
+        set_drop_path(backbone, float(request.settings.get("drop_path", mode.drop_path)))
         task = request.task
         n_outputs = int(task.n_classes or 2) if task.is_classification else 1
         head = build_head(
             backbone.num_features, n_outputs, float(request.settings.get("head_dropout", 0.0))
         )
-    meta = backbone.meta
-    resize_to = None if meta.extra.get("any_img_size") or meta.img_size == side else meta.img_size
-    mean = meta.mean or [0.0] * len(bands)
-    std = meta.std or [1.0] * len(bands)
-    return BackboneWithHead(backbone, head, mean, std, resize_to)
+    recipe = input_preparation(
+        backbone.meta.to_dict(), list(range(len(bands))), bands, side, nan_policy="error"
+    )
+    return BackboneWithHead(backbone, head, recipe)
 
 
 def make_loss(task: TaskSpec, settings: Mapping[str, Any], train_targets: np.ndarray) -> Any:
@@ -156,6 +161,7 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
     config = train_config_from(settings, request.seed)
     model = build_model(request, mode, bands, side)
     prepared = mode.prepare(model, settings, config)
+    prepared.info.setdefault("drop_path", float(settings.get("drop_path", mode.drop_path)))
     loss = make_loss(task, settings, cell.targets[cell.train])
     out_dir = (
         Path(request.work_dir) if request.work_dir else Path(tempfile.mkdtemp(prefix="astrobench-"))
