@@ -94,3 +94,19 @@ def test_report_renders_in_headless_chromium(results_dir: Path, tmp_path: Path) 
     # figures render as coloured pixels; a page of text alone is almost all grey levels
     colourful = np.abs(pixels[..., 0] - pixels[..., 2]) > 0.2
     assert colourful.mean() > 0.01
+
+
+def test_fraction_curves_accept_seeds_that_agree_exactly() -> None:
+    """Three seeds scoring 0.1 average to 0.1 + 1e-17: the error bar must clip, not crash."""
+    from astrobench.bench.aggregate import summarise
+    from astrobench.report import figures
+
+    from .conftest import _row
+
+    rows = [
+        _row(f"k{f}{s}", "label", "vit", "knn", f, s, {"accuracy": 0.1}, "classification")
+        for f in (0.1, 1.0)
+        for s in (0, 1, 2)
+    ]
+    png = figures.fraction_curves(summarise(rows), "accuracy vs label fraction")
+    assert png.startswith(b"\x89PNG")

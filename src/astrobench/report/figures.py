@@ -58,8 +58,9 @@ def fraction_curves(groups: Sequence[GroupSummary], title: str) -> bytes:
                 continue
             x = np.array([g.fraction for g in line])
             mean = np.array([g.headline.mean for g in line])
-            low = mean - np.array([g.headline.min for g in line])
-            high = np.array([g.headline.max for g in line]) - mean
+            # Seeds that agree give min == mean == max up to rounding: clip the -1e-17s.
+            low = np.clip(mean - np.array([g.headline.min for g in line]), 0.0, None)
+            high = np.clip(np.array([g.headline.max for g in line]) - mean, 0.0, None)
             axis.errorbar(
                 x,
                 mean,
