@@ -38,3 +38,14 @@ def test_atomic_path_renames_only_on_success(tmp_path: Path) -> None:
         assert not path.exists()
         assert tmp.parent == tmp_path
     assert path.read_text() == "done"
+
+
+def test_finished_files_get_the_usual_permissions_not_owner_only(tmp_path: Path) -> None:
+    """mkstemp makes owner-only files; a finished file follows the umask like any other."""
+    import os
+    import stat
+
+    mask = os.umask(0)
+    os.umask(mask)
+    write_json_atomic(tmp_path / "r.json", {"a": 1})
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o666 & ~mask

@@ -14,10 +14,22 @@ from pathlib import Path
 from typing import IO, Any
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files readable by their owner only; finished outputs (cutout files, reports,
+# encoders) should get the usual permissions, so colleagues sharing a folder can read them.
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def temporary_path_for(path: Path) -> Path:
     """A fresh, unique temporary name beside `path` (same folder, so os.replace is atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _FILE_MODE)
     os.close(fd)
     return Path(name)
 
