@@ -31,3 +31,25 @@ def test_meter_measures_time_and_peak_memory() -> None:
     assert report.peak_ram_bytes > 200 * 1024 * 1024
     assert report.energy_method == "estimated"
     assert report.energy_kwh == pytest.approx(report.wall_seconds * 50.0 / 3.6e6)
+
+
+def test_without_a_stated_country_energy_is_estimated_and_flagged() -> None:
+    """codecarbon (when installed) measures only for an explicit grid; never a silent default."""
+    with CostMeter(CostSpec(power_watts=40.0)) as meter:
+        time.sleep(0.05)
+    assert meter.report is not None
+    assert meter.report.energy_method == "estimated"
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("codecarbon") is None, reason="codecarbon not installed"
+)
+def test_codecarbon_measures_with_an_explicit_country() -> None:
+    with CostMeter(CostSpec(country_iso_code="FRA")) as meter:
+        a = np.random.default_rng(0).random((800, 800))
+        start = time.perf_counter()
+        while time.perf_counter() - start < 1.0:
+            a @ a
+    assert meter.report is not None
+    assert meter.report.energy_method == "measured"
+    assert meter.report.energy_kwh > 0

@@ -107,7 +107,11 @@ class CostMeter:
 
 
 def _start_codecarbon(spec: CostSpec) -> object | None:
-    if not spec.use_codecarbon or importlib.util.find_spec("codecarbon") is None:
+    if (
+        not spec.use_codecarbon
+        or spec.country_iso_code is None
+        or importlib.util.find_spec("codecarbon") is None
+    ):
         return None
     from codecarbon import OfflineEmissionsTracker
 

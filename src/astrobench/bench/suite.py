@@ -68,11 +68,16 @@ class ProtocolSpec(_Strict):
 
 
 class CostSpec(_Strict):
-    """Stated power and carbon intensity for the estimate used when codecarbon is absent."""
+    """How energy and CO2 are obtained.
+
+    Measured by codecarbon's offline tracker when it is installed (`pip install astrobench[carbon]`)
+    AND the suite states the country whose grid powers the machine (ISO 3166 alpha-3, e.g. "FRA");
+    otherwise estimated from wall time x `power_watts` x `carbon_kg_per_kwh`, flagged "estimated".
+    """
 
     power_watts: float = Field(default=65.0, gt=0)
     carbon_kg_per_kwh: float = Field(default=0.475, ge=0)  # IEA world average, 2019
-    country_iso_code: str = Field(default="FRA", min_length=3, max_length=3)
+    country_iso_code: str | None = Field(default=None, min_length=3, max_length=3)
     use_codecarbon: bool = True
 
 
