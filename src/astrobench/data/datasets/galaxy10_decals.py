@@ -22,6 +22,7 @@ from astrobench.data.datasets.base import (
     uint8_nhwc_to_nchw,
 )
 from astrobench.data.download import progress_bar
+from astrobench.data.galaxy10_classes import GALAXY10_DECALS_CLASSES
 from astrobench.errors import DataFormatError, MissingColumnError
 from astrobench.registry import register_dataset
 
@@ -56,18 +57,7 @@ class Galaxy10Decals(PublicDataset):
         "(Galaxy Zoo DECaLS labels)"
     )
     homepage = "https://astronn.readthedocs.io/en/latest/galaxy10.html"
-    label_names = (
-        "Disturbed",
-        "Merging",
-        "Round Smooth",
-        "In-between Round Smooth",
-        "Cigar Shaped Smooth",
-        "Barred Spiral",
-        "Unbarred Tight Spiral",
-        "Unbarred Loose Spiral",
-        "Edge-on without Bulge",
-        "Edge-on with Bulge",
-    )
+    label_names = GALAXY10_DECALS_CLASSES
     unverified: ClassVar[tuple[str, ...]] = (
         "dtypes of ans/ra/dec/redshift/pxscale",
         "Zenodo record licence",

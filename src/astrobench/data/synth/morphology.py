@@ -14,18 +14,9 @@ from dataclasses import dataclass, field
 import galsim
 import numpy as np
 
-CLASS_NAMES = (
-    "Disturbed",
-    "Merging",
-    "Round Smooth",
-    "In-between Round Smooth",
-    "Cigar Shaped Smooth",
-    "Barred Spiral",
-    "Unbarred Tight Spiral",
-    "Unbarred Loose Spiral",
-    "Edge-on without Bulge",
-    "Edge-on with Bulge",
-)
+from astrobench.data.galaxy10_classes import GALAXY10_DECALS_CLASSES
+
+CLASS_NAMES = GALAXY10_DECALS_CLASSES
 SMOOTH_CLASSES = (2, 3, 4)
 SERSIC_INDICES = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)  # quantised: GalSim caches one table per n
 SERSIC_TRUNCATION_HLR = 5.0
