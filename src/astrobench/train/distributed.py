@@ -53,11 +53,10 @@ def _destroy_at_exit() -> None:
         dist.destroy_process_group()
 
 
-def shutdown_distributed(context: DistributedContext) -> None:
-    """Leave the process group cleanly (after a final barrier)."""
+def wait_for_all_ranks(context: DistributedContext) -> None:
+    """Barrier: no rank goes on (or exits and tears the group down) before every rank is here."""
     if context.enabled and dist.is_initialized():
         dist.barrier()
-        dist.destroy_process_group()
 
 
 def broadcast_module(module: nn.Module, context: DistributedContext) -> None:

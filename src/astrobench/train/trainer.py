@@ -32,6 +32,7 @@ from astrobench.train.distributed import (
     gather_objects,
     init_distributed,
     sum_across_ranks,
+    wait_for_all_ranks,
 )
 from astrobench.train.ema import ModelEma
 from astrobench.train.history import EpochRecord, TrainHistory
@@ -122,6 +123,9 @@ class Trainer:
         self.history.global_steps = self.state.global_step
         if self.is_main:
             write_json_atomic(self.out_dir / "history.json", self.history.to_dict())
+        # Leave together: a rank that exits while rank 0 still writes would tear down the
+        # process group under it (seen as an intermittent SIGABRT under torchrun).
+        wait_for_all_ranks(self.context)
         return self.history
 
     def _run_epoch(self) -> None:
