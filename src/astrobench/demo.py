@@ -16,14 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from astrobench.atomic import write_json_atomic
-from astrobench.bench.aggregate import summarise
+from astrobench.bench.aggregate import GroupSummary, summarise
 from astrobench.bench.runner import bench
 from astrobench.bench.store import ResultsStore
 from astrobench.bench.suite import PRETRAINED_PREFIX, Suite, load_suite
 from astrobench.errors import ConfigError
-from astrobench.report.build import FINDINGS_FILE, report
-from astrobench.report.findings import best_photoz, label_efficiency, pretraining_effect
+from astrobench.report.build import FINDINGS_FILE, best_group, report
+from astrobench.report.findings import best_photoz, most_confused_classes, pretraining_effect
 
 DEMO_SUITE = "demo.yaml"
 QUICK_SUITE = "demo_quick.yaml"
@@ -69,7 +71,8 @@ def demo(
 
 
 def headline_findings(suite: Suite, store: ResultsStore) -> list[str]:
-    """Pretraining effect on morphology, the best photo-z model, and label efficiency."""
+    """Pretraining effect on morphology at few and all labels, the best photo-z model, and the
+    classes the best morphology model confuses most."""
     groups = summarise(store.rows(suite=suite.name))
     pretrained = next((b for b in suite.backbones if b.startswith(PRETRAINED_PREFIX)), None)
     baseline = _same_architecture_baseline(suite)
@@ -78,9 +81,30 @@ def headline_findings(suite: Suite, store: ResultsStore) -> list[str]:
         if pretrained and baseline
         else None,
         best_photoz(groups, PHOTOZ),
-        label_efficiency(groups, MORPHOLOGY),
+        _confusion_finding(groups, store),
     ]
     return [finding for finding in candidates if finding]
+
+
+def _confusion_finding(groups: list[GroupSummary], store: ResultsStore) -> str | None:
+    """Most confused class pair of the best morphology model at all labels, over its seeds."""
+    from astrobench.metrics.classification import confusion_matrix
+
+    candidates = [g for g in groups if g.task == MORPHOLOGY]
+    if not candidates:
+        return None
+    top = max(g.fraction for g in candidates)
+    best = best_group([g for g in candidates if g.fraction == top])
+    names = list(best.rows[0].config.get("task_spec", {}).get("class_names") or [])
+    if not names:
+        return None
+    labels = np.arange(len(names))
+    confusion = sum(
+        confusion_matrix(p["y_true"], p["y_pred"], labels)
+        for p in (np.load(store.predictions_file(row)) for row in best.rows)
+    )
+    what = f"{best.backbone} + {best.protocol} at {top:.0%} of labels"
+    return most_confused_classes(names, np.asarray(confusion), what, MORPHOLOGY)
 
 
 def _same_architecture_baseline(suite: Suite) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from astrobench.bench.aggregate import GroupSummary
 
 
@@ -32,22 +34,42 @@ def _best(groups: Sequence[GroupSummary]) -> GroupSummary | None:
 def pretraining_effect(
     groups: Sequence[GroupSummary], task: str, pretrained: str, baseline: str, protocol: str
 ) -> str | None:
-    """Pretrained vs baseline backbone under one protocol, at the largest label fraction."""
-    fractions = [g.fraction for g in groups if g.task == task and g.protocol == protocol]
-    if not fractions:
+    """Pretrained vs baseline under one protocol, at the smallest and the largest label fraction,
+    saying (from the numbers) where the gain is larger."""
+    fractions = sorted({g.fraction for g in groups if g.task == task and g.protocol == protocol})
+    pairs = (
+        [
+            (
+                f,
+                _find(groups, task, pretrained, protocol, f),
+                _find(groups, task, baseline, protocol, f),
+            )
+            for f in (fractions[0], fractions[-1])
+        ]
+        if fractions
+        else []
+    )
+    if not pairs or any(a is None or b is None for _, a, b in pairs):
         return None
-    fraction = max(fractions)
-    with_mae = _find(groups, task, pretrained, protocol, fraction)
-    without = _find(groups, task, baseline, protocol, fraction)
-    if with_mae is None or without is None:
-        return None
-    metric = with_mae.headline_metric
-    a, b = with_mae.headline, without.headline
-    better = (a.mean > b.mean) == with_mae.higher_is_better
+    first = pairs[0][1]
+    assert first is not None
+    sign = 1.0 if first.higher_is_better else -1.0
+    parts, gains = [], []
+    for fraction, with_mae, without in pairs:
+        assert with_mae is not None and without is not None
+        a, b = with_mae.headline.mean, without.headline.mean
+        gains.append(sign * (a - b))
+        parts.append(f"{a - b:+.3f} at {fraction:.0%} of labels ({a:.3f} vs {b:.3f})")
+    if len(fractions) == 1:
+        where = ""
+    elif gains[0] > gains[1]:
+        where = "; the gain is larger with few labels"
+    else:
+        where = "; the gain is not larger with few labels"
     return (
-        f"{task}, {protocol} probe, {fraction:.0%} of labels: {pretrained} reaches {metric} "
-        f"{a.mean:.3f} ± {a.std:.3f} vs {b.mean:.3f} ± {b.std:.3f} for {baseline} "
-        f"({'better' if better else 'not better'}: {a.mean - b.mean:+.3f}, over {a.n} seeds)."
+        f"{task}, {protocol} probe, {pretrained} vs the same architecture at random init "
+        f"({baseline}): {first.headline_metric} {' and '.join(parts)}, mean of "
+        f"{first.headline.n} seeds{where}."
     )
 
 
@@ -68,24 +90,18 @@ def best_photoz(groups: Sequence[GroupSummary], task: str = "redshift") -> str |
     )
 
 
-def label_efficiency(groups: Sequence[GroupSummary], task: str) -> str | None:
-    """How much of the best model's full-label score survives at the smallest label fraction."""
-    candidates = [g for g in groups if g.task == task]
-    fractions = sorted({g.fraction for g in candidates})
-    if len(fractions) < 2:
+def most_confused_classes(
+    names: Sequence[str], confusion: np.ndarray, what: str, task: str
+) -> str | None:
+    """The largest off-diagonal share of a confusion matrix [true, predicted] (counts)."""
+    totals = confusion.sum(axis=1, keepdims=True)  # [K, 1] objects per true class
+    share = np.where(totals > 0, confusion / np.maximum(totals, 1), 0.0)  # [K, K]
+    np.fill_diagonal(share, 0.0)
+    true_class, predicted = (int(i) for i in np.unravel_index(int(np.argmax(share)), share.shape))
+    if share[true_class, predicted] == 0:
         return None
-    best = _best([g for g in candidates if g.fraction == fractions[-1]])
-    if best is None:
-        return None
-    few = _find(candidates, task, best.backbone, best.protocol, fractions[0])
-    if few is None:
-        return None
-    speedup = ""
-    if best.train_seconds >= 0.1:
-        speedup = f"; its training took {best.train_seconds:.1f} s per run at {fractions[-1]:.0%}"
     return (
-        f"{task}: the best model, {best.backbone} + {best.protocol}, scores {best.headline_metric} "
-        f"{best.headline.mean:.3f} with {fractions[-1]:.0%} of labels and {few.headline.mean:.3f} "
-        f"with {fractions[0]:.0%} (seeds: {few.headline.min:.3f}–{few.headline.max:.3f})"
-        f"{speedup}."
+        f"{task}: the most confused classes for {what} are {names[true_class]} taken for "
+        f"{names[predicted]} ({int(confusion[true_class, predicted])} of "
+        f"{int(totals[true_class, 0])}, {share[true_class, predicted]:.0%}), summed over seeds."
     )
