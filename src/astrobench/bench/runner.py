@@ -15,6 +15,7 @@ Re-running skips cells whose row exists; a killed run loses at most the cells in
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -77,6 +78,8 @@ def bench(
         raise ConfigError(f"unknown executor {executor!r}", f"use one of {', '.join(EXECUTORS)}")
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
+    if executor == "ray":
+        _require_ray()  # before anything is written or generated
     say = _printer(progress)
     with _torch_threads(suite.torch_threads):
         summary = _run(suite, out, workers, executor, say, progress, maps)
@@ -153,19 +156,46 @@ def _execute(jobs: list[CellJob], workers: int, executor: str) -> Iterator[CellO
             yield from pool.map(run_cell, jobs)
 
 
-def _execute_ray(jobs: list[CellJob], workers: int) -> Iterator[CellOutcome]:
+def _require_ray() -> None:
+    """Fail with one line when ray is asked for but not installed."""
     try:
-        import ray
+        import ray  # noqa: F401
     except ImportError as error:
         raise ConfigError(
             "--executor ray needs ray, which is not installed", "pip install 'astrobench[ray]'"
         ) from error
-    if not ray.is_initialized():
-        ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False)
-    remote = ray.remote(num_cpus=1)(run_cell)
-    futures = [remote.remote(job) for job in jobs]
-    for future in futures:
-        yield ray.get(future)
+
+
+def _execute_ray(jobs: list[CellJob], workers: int) -> Iterator[CellOutcome]:
+    """Run the jobs as ray tasks of one CPU each; a local ray started here is shut down after.
+
+    A task that ray itself fails (worker killed, out of memory, ...) becomes a failed cell, as a
+    cell's own exception does, so one bad cell cannot sink the grid; a re-run retries it.
+    """
+    import ray
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        # Under RAY_ADDRESS ray joins that cluster, which then sets the CPUs itself.
+        cpus = None if os.environ.get("RAY_ADDRESS") else workers
+        ray.init(
+            num_cpus=cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
+    try:
+        remote = ray.remote(num_cpus=1)(run_cell)
+        futures = [remote.remote(job) for job in jobs]
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                yield ray.get(future)
+            except ray.exceptions.RayError as error:
+                message = f"ray: {type(error).__name__}: {str(error).splitlines()[0]}"
+                yield CellOutcome(job.cell.config_hash, False, message)
+    finally:
+        if started_here:
+            ray.shutdown()
 
 
 def zip_outcomes(
