@@ -191,7 +191,8 @@ def _execute_ray(jobs: list[CellJob], workers: int) -> Iterator[CellOutcome]:
             try:
                 yield ray.get(future)
             except ray.exceptions.RayError as error:
-                message = f"ray: {type(error).__name__}: {str(error).splitlines()[0]}"
+                first_line = (str(error).strip().splitlines() or [""])[0]
+                message = f"ray: {type(error).__name__}: {first_line}"
                 yield CellOutcome(job.cell.config_hash, False, message)
     finally:
         if started_here:

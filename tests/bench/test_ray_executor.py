@@ -1,0 +1,107 @@
+"""`--executor ray`: the same rows as the local executor; a one-line error when ray is missing."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from astrobench.bench import runner
+from astrobench.bench.cell import CellJob, CellOutcome
+from astrobench.bench.runner import bench
+from astrobench.bench.store import ResultsStore
+from astrobench.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def tiny_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2 protocols x 1 fraction x 2 seeds suite on 48 cutouts of 16 x 16 pixels."""
+    from astrobench.data.cutout_writer import write_cutouts
+
+    folder = tmp_path_factory.mktemp("ray")
+    rng = np.random.default_rng(0)
+    n = 48
+    labels = np.arange(n) % 3
+    images = rng.normal(0, 1, (n, 5, 16, 16)).astype(np.float32)
+    images[:, :, 6:10, 6:10] += labels[:, None, None, None] + 1.0
+    catalog = {"label": labels, "object_id": np.arange(n)}
+    data = folder / "small.h5"
+    write_cutouts(data, images, catalog, bands=list("ugriz"), pixel_scale_arcsec=0.4)
+    suite = {
+        "name": "tiny_ray",
+        "datasets": {"small": {"path": str(data), "targets": ["label"]}},
+        "backbones": ["vit_tiny_p8"],
+        "protocols": [
+            "knn",
+            {"name": "linear", "settings": {"c_grid": [1.0], "max_iter": 20}},
+        ],
+        "fractions": [1.0],
+        "seeds": [0, 1],
+        "n_boot": 20,
+    }
+    path = folder / "suite.yaml"
+    path.write_text(yaml.safe_dump(suite))
+    return path
+
+
+def _table(folder: Path) -> dict[str, tuple]:
+    return {
+        r.config_hash: (r.protocol, r.task, r.fraction, r.seed, r.metrics, r.intervals, r.n_test)
+        for r in ResultsStore(folder).rows()
+    }
+
+
+def test_ray_executor_matches_local_and_skips_finished_cells(
+    tiny_suite: Path, tmp_path: Path
+) -> None:
+    ray = pytest.importorskip("ray")
+    local = bench(tiny_suite, tmp_path / "local", progress=False, maps=False)
+    assert local.ok and local.n_run == 4
+    on_ray = bench(
+        tiny_suite, tmp_path / "ray", workers=2, executor="ray", progress=False, maps=False
+    )
+    assert on_ray.ok and on_ray.n_run == 4, on_ray.failures
+    assert not ray.is_initialized(), "the local ray the run started is shut down"
+    for row in ResultsStore(tmp_path / "ray").rows():
+        assert (tmp_path / "ray" / row.predictions_path).is_file()
+    assert _table(tmp_path / "ray") == _table(tmp_path / "local")
+    again = bench(tiny_suite, tmp_path / "ray", executor="ray", progress=False, maps=False)
+    assert again.n_run == 0 and again.n_skipped == 4
+    assert _table(tmp_path / "ray") == _table(tmp_path / "local")
+
+
+def test_a_crashed_ray_worker_fails_its_cell_not_the_grid(
+    tiny_suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("ray")
+    from astrobench.bench.suite import expand_grid, load_suite
+
+    def crash_on_seed_1(job: CellJob) -> CellOutcome:
+        if job.cell.seed == 1:
+            os._exit(1)  # the worker process dies, as when the OOM killer strikes
+        return CellOutcome(job.cell.config_hash, True)
+
+    monkeypatch.setattr(runner, "run_cell", crash_on_seed_1)
+    suite = load_suite(tiny_suite)
+    jobs = [CellJob(c, Path("x"), "b", tmp_path, 0, suite.cost) for c in expand_grid(suite)]
+    outcomes = list(runner._execute_ray(jobs, workers=2))
+    assert [o.ok for o in outcomes] == [c.seed == 0 for c in expand_grid(suite)]
+    assert all(o.message.startswith("ray: ") for o in outcomes if not o.ok)
+
+
+def test_missing_ray_is_one_line_and_writes_nothing(
+    tiny_suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    out = tmp_path / "out"
+    with pytest.raises(ConfigError, match="needs ray"):
+        bench(tiny_suite, out, executor="ray", progress=False)
+    code, _, err = run_cli("bench", tiny_suite, "--out", out, "--executor", "ray")
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert "needs ray" in err and "pip install 'astrobench[ray]'" in err
+    assert not out.exists(), "nothing is written before the executor is known to work"
