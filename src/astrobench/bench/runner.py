@@ -202,12 +202,33 @@ def _execute_ray(jobs: list[CellJob], workers: int) -> Iterator[CellOutcome]:
 def zip_outcomes(
     cells: list[Cell], outcomes: Iterable[CellOutcome], say: Say, progress: bool
 ) -> Iterator[tuple[Cell, CellOutcome]]:
-    """Pair cells with outcomes, reporting each one as it arrives."""
+    """Pair cells with outcomes, reporting each one as it arrives: a line per cell, under a
+    rich progress bar (cells done, elapsed, remaining) when stderr is a terminal."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     total = len(cells)
-    for index, (cell, outcome) in enumerate(zip(cells, outcomes, strict=False), start=1):
-        state = f"{outcome.seconds:.1f} s" if outcome.ok else f"FAILED: {outcome.message}"
-        say(f"[{index}/{total}] {_describe(cell)}  {state}")
-        yield cell, outcome
+    show_bar = progress and sys.stderr.isatty()
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(
+        *columns, console=Console(stderr=True), disable=not show_bar, transient=True
+    ) as bar:
+        task = bar.add_task("cells", total=total)
+        for index, (cell, outcome) in enumerate(zip(cells, outcomes, strict=False), start=1):
+            state = f"{outcome.seconds:.1f} s" if outcome.ok else f"FAILED: {outcome.message}"
+            line = f"[{index}/{total}] {_describe(cell)}  {state}"
+            if show_bar:
+                bar.console.print(line, markup=False, highlight=False)
+            else:
+                say(line)
+            bar.advance(task)
+            yield cell, outcome
 
 
 def _describe(cell: Cell) -> str:

@@ -39,22 +39,17 @@ _writes_done = 0
 def library_versions() -> dict[str, str]:
     """Versions recorded in every checkpoint."""
     import numpy
+    import timm
 
     import astrobench
 
-    versions = {
+    return {
         "python": platform.python_version(),
         "torch": str(torch.__version__),
         "numpy": str(numpy.__version__),
+        "timm": str(timm.__version__),
         "astrobench": getattr(astrobench, "__version__", "unknown"),
     }
-    try:
-        import timm
-
-        versions["timm"] = str(timm.__version__)
-    except ImportError:  # pragma: no cover - timm is a dependency
-        pass
-    return versions
 
 
 def write_checkpoint(path: Path, state: dict[str, Any]) -> None:
