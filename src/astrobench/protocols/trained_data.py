@@ -41,7 +41,9 @@ def select_trained_cell(
     split_seed = int(settings.get("split_seed", 0))
     with CutoutFile(path) as cutouts:
         targets = cutouts.column(task.target)
-        splits = split_indices(cutouts, seed=split_seed, stratify=task.target)
+        # One split per file whatever the target (label-stratified when the file has labels):
+        # morphology and photo-z share test objects, and pretraining never sees them.
+        splits = split_indices(cutouts, seed=split_seed)
         n = len(cutouts)
     # Carry each object's index through the frozen selection as its one "feature".
     positions = np.arange(n, dtype=np.float32)[:, None]  # [N, 1], exact below 2**24
