@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from astrobench.errors import ConfigError, InsufficientDataError
 from astrobench.metrics.scoring import score_task
@@ -184,3 +185,22 @@ def test_ladder_summary_is_the_spread_over_seeds(class_inputs: FrozenInputs) -> 
     assert summary.mean == pytest.approx(np.mean(accuracies))
     assert summary.std == pytest.approx(np.std(accuracies, ddof=1))
     assert summary.n == 3
+
+
+def test_logistic_path_walks_past_the_majority_class_plateau() -> None:
+    """Few, unevenly distributed labels: the strongest C values all predict the majority class
+    and tie on validation; the walk must go on to the C that actually separates the classes."""
+    from astrobench.protocols.linear import DEFAULT_C_GRID, fit_logistic_path, standardise
+
+    rng = np.random.default_rng(0)
+    n_train, dim, proportions = 100, 64, [0.9, 0.07, 0.03]
+    y = rng.choice(3, size=n_train + 2000, p=proportions)
+    centres = rng.normal(size=(3, dim))
+    x = (0.5 * centres[y] + rng.normal(size=(len(y), dim))).astype(np.float32)
+    parts = standardise(x[:n_train], x[n_train : n_train + 1000], x[n_train + 1000 :])
+    y_val, y_test = y[n_train : n_train + 1000], y[n_train + 1000 :]
+    c, weights, biases = fit_logistic_path(parts, y[:n_train], y_val, 3, DEFAULT_C_GRID)
+    test_pred = (torch.from_numpy(parts[2]) @ weights + biases).argmax(1).numpy()
+    majority_only = float(np.mean(y_test == 0))
+    assert c > 1e-3
+    assert float(np.mean(test_pred == y_test)) > majority_only + 0.03

@@ -46,8 +46,10 @@ def fit_logistic_path(
 
     The grid is walked from the strongest regularisation to the weakest, each fit warm-started
     from the previous solution, and scored on the validation rows. The walk stops once
-    validation accuracy has not improved for `PATH_PATIENCE` steps: past the peak the weaker,
-    slowest-converging fits cannot win.
+    validation accuracy has fallen below the best for `PATH_PATIENCE` steps: past the peak the
+    weaker, slowest-converging fits cannot win. Ties do not count: with few, unevenly distributed
+    labels the strongest regularisations all predict the majority class and score alike, and
+    the peak lies beyond that plateau.
     """
     x_train, x_val = (torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in x[:2])
     y = torch.from_numpy(np.asarray(y_train, dtype=np.int64))
@@ -62,7 +64,7 @@ def fit_logistic_path(
         score = float(np.mean(val_pred == y_val))
         if best is None or score > best[0]:
             best, stale = (score, c, weights.detach().clone(), biases.detach().clone()), 0
-        else:
+        elif score < best[0]:
             stale += 1
             if stale >= PATH_PATIENCE:
                 break
