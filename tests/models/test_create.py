@@ -57,7 +57,8 @@ def test_timm_random_init_resnet_embeds_five_bands() -> None:
     assert backbone.forward_features(torch.randn(2, 5, 32, 32)).shape == (2, 512)
     assert backbone.meta.pooling == "avg" and not backbone.meta.pretrained
     groups = backbone.depth_groups()
-    assert groups[0][0] == "model.conv1.weight" and len(groups) == 5  # stem + 4 stages
+    # stem + 4 stages + an empty final group (ResNets have no final norm): always L + 2
+    assert groups[0][0] == "model.conv1.weight" and len(groups) == 6 and groups[-1] == []
 
 
 def test_timm_offline_weights_error_names_weights_and_local_file_option() -> None:

@@ -86,3 +86,26 @@ def test_lora_finds_convolutions_on_a_convnet():
     model = wrapped("timm:test_convnext?pretrained=false", img_size=32)
     prepare_lora(model, {"lora_rank": 2}, TrainConfig(device="cpu"))
     assert any("lora_" in n for n, p in model.named_parameters() if p.requires_grad)
+
+
+def test_partial_one_block_on_a_resnet_trains_only_its_last_stage_and_the_head():
+    """ResNets have no final norm: their top stage is still a block, not the 'final' group."""
+    model = wrapped("timm:resnet18?pretrained=false")
+    prepare_partial(model, {"blocks": 1}, TrainConfig(device="cpu"))
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    backbone_trainable = {n.split(".")[2] for n in trainable if n.startswith("backbone.")}
+    assert backbone_trainable == {"layer4"}
+    assert any(n.startswith("head.") for n in trainable)
+
+
+def test_layer_decay_gives_a_resnets_top_stage_one_step_of_decay():
+    from astrobench.train.layer_decay import param_groups
+
+    model = wrapped("timm:resnet18?pretrained=false")
+    groups = param_groups(model, 0.05, model.backbone.depth_groups(), 0.5, prefix="backbone.")
+    scale_of = {id(p): g["lr_scale"] for g in groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    assert scale_of[id(named["backbone.model.layer4.0.conv1.weight"])] == 0.5
+    assert scale_of[id(named["backbone.model.conv1.weight"])] == 0.5**5
+    head = [p for n, p in named.items() if n.startswith("head.")]
+    assert head and all(scale_of[id(p)] == 1.0 for p in head)

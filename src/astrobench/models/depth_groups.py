@@ -16,6 +16,8 @@ from torch import nn
 
 # A numbered block container: "...layer.3.", "blocks.11.", "stages.2.", "layers.0."
 _BLOCK = re.compile(r"(?:^|\.)(?:layer|layers|block|blocks|stages|stage)\.(\d+)\.")
+# A parameter inside an indexed sub-module ("layer4.0.conv1.weight", "blocks.11.attn...").
+_INDEXED = re.compile(r"\.\d+\.")
 # timm's marker for "belongs to the previous group" (used for the final norm of ViTs)
 _MATCH_PREV_GROUP = (99999,)
 
@@ -33,8 +35,9 @@ def depth_groups_by_name(names: Sequence[str]) -> list[list[str]]:
             final.append(name)
         else:
             stem.append(name)
-    groups = [stem] + [blocks[i] for i in sorted(blocks)] + [final]
-    return [group for group in groups if group]
+    # Always L + 2 groups (an empty stem or final group where the model has none), so that
+    # "last group = final norm" holds for layer decay, `partial` and LoRA.
+    return [stem] + [blocks[i] for i in sorted(blocks)] + [final]
 
 
 def timm_depth_groups(model: nn.Module, prefix: str = "") -> list[list[str]]:
@@ -49,6 +52,8 @@ def timm_depth_groups(model: nn.Module, prefix: str = "") -> list[list[str]]:
         split = _final_norm_apart(matcher(coarse=True))
         by_id = group_with_matcher(((name, None) for name in names), split)
         groups = [list(by_id[i]) for i in sorted(by_id)]
+        if groups and any(_INDEXED.search(name) for name in groups[-1]):
+            groups.append([])  # the top group is a block (ResNet's layer4): no final norm
     return [[prefix + name for name in group] for group in groups]
 
 
