@@ -137,3 +137,11 @@ def test_mixed_precision_runs_on_cpu(tmp_path, precision):
 def test_model_trains(tmp_path):
     _, history = run(tmp_path, epochs=3)
     assert history.epochs[-1].train_loss < history.epochs[0].train_loss
+
+
+def test_resume_with_more_epochs_is_refused_because_the_schedule_would_change(tmp_path):
+    """The cosine schedule spans `epochs`: resuming a 1-epoch run as a 2-epoch one would put the
+    remaining steps on a different curve, matching neither run."""
+    run(tmp_path, epochs=1)
+    with pytest.raises(CheckpointError, match="different training settings"):
+        run(tmp_path, resume=True, epochs=2)

@@ -21,6 +21,7 @@ DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 OptimizerName = Literal["adamw", "sgd"]
 
 # Settings that do not change the numbers a run produces; left out of the config hash.
+# (`epochs` is not among them: it sets the length of the cosine schedule.)
 _HASH_EXCLUDED = frozenset(
     {
         "num_workers",
@@ -28,7 +29,6 @@ _HASH_EXCLUDED = frozenset(
         "checkpoint_every_steps",
         "keep_every_k",
         "device",
-        "epochs",
     }
 )
 
