@@ -75,6 +75,8 @@ def test_hash_is_stable_and_tracks_the_recipe() -> None:
         ({"protocols": [{"name": "knn", "backbones": ["other"]}]}, "not in the suite"),
         ({"datasets": {"s": {"targets": ["label"]}}}, "exactly one of"),
         ({"colour": "red"}, "colour"),
+        ({"seeds": [0, 0]}, "listed more than once: 0"),
+        ({"backbones": ["vit_tiny_p8", "vit_tiny_p8"]}, "listed more than once"),
     ],
 )
 def test_bad_suites_raise_one_config_error(changes: dict, needle: str) -> None:
@@ -92,3 +94,9 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(yaml.safe_dump(_suite()))
     assert load_suite(good).name == "t"
+
+
+def test_a_protocol_listed_twice_alike_is_one_cell_per_grid_point() -> None:
+    once = expand_grid(parse_suite(_suite(protocols=["knn"])))
+    twice = expand_grid(parse_suite(_suite(protocols=["knn", "knn"])))
+    assert [c.config_hash for c in twice] == [c.config_hash for c in once]

@@ -110,6 +110,14 @@ class Suite(_Strict):
             raise ValueError(f"label fractions must lie in (0, 1], got {value}")
         return value
 
+    @field_validator("fractions", "seeds", "backbones")
+    @classmethod
+    def _no_repeats(cls, value: list[Any]) -> list[Any]:
+        repeated = sorted({str(v) for v in value if value.count(v) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return value
+
     @model_validator(mode="after")
     def _references_exist(self) -> Suite:
         steps = {p.name for p in self.pretrain}
@@ -224,7 +232,10 @@ def expand_grid(suite: Suite) -> list[Cell]:
                             cells.append(
                                 _cell(suite, dataset, target, backbone, protocol, fraction, seed)
                             )
-    return cells
+    # A protocol listed twice with the same settings is the same cell: run (and store) it once,
+    # never as two concurrent runs sharing one work folder.
+    unique = {cell.config_hash: cell for cell in reversed(cells)}
+    return [cell for cell in cells if unique.get(cell.config_hash) is cell]
 
 
 def _cell(
