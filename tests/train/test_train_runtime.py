@@ -145,3 +145,15 @@ def test_resume_with_more_epochs_is_refused_because_the_schedule_would_change(tm
     run(tmp_path, epochs=1)
     with pytest.raises(CheckpointError, match="different training settings"):
         run(tmp_path, resume=True, epochs=2)
+
+
+def test_a_fresh_run_never_loads_an_earlier_runs_best_checkpoint(tmp_path):
+    """A killed cell started again without resume: the old best.pt must not stand in for this
+    run's best (it is removed, with a warning)."""
+    (tmp_path / "checkpoints").mkdir(parents=True)
+    (tmp_path / "checkpoints" / "best.pt").write_bytes(b"an earlier run's weights")
+    with pytest.warns(RuntimeWarning, match="removing 1 checkpoint"):
+        trainer, _ = run(tmp_path, epochs=1)
+    best = tmp_path / "checkpoints" / "best.pt"
+    assert not best.exists() or best.read_bytes() != b"an earlier run's weights"
+    assert trainer.load_best() is best.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,8 @@ class Trainer:
         """Train to `config.epochs` (from the newest checkpoint when `resume`)."""
         if resume:
             self._resume()
+        elif self.is_main:
+            self._clear_stale_checkpoints()
         started = time.perf_counter()
         spent_before = self.history.train_seconds
         while self.state.epoch < self.config.epochs and not self.history.stopped_early:
@@ -237,6 +240,24 @@ class Trainer:
         patience = self.config.early_stopping_patience
         if patience is not None and self._epochs_without_improvement >= patience:
             self.history.stopped_early = True
+
+    def _clear_stale_checkpoints(self) -> None:
+        """A fresh run owns its folder: checkpoints of an earlier run there (e.g. a killed cell
+        started again) must never be resumed from or loaded as this run's best."""
+        stale = [
+            path
+            for name in (ckpt.LAST, ckpt.PREVIOUS, ckpt.BEST)
+            if (path := self.checkpoint_dir / name).exists()
+        ] + sorted(self.checkpoint_dir.glob("epoch-*.pt"))
+        if stale:
+            warnings.warn(
+                f"starting afresh in {self.out_dir}: removing {len(stale)} checkpoint(s) of an "
+                "earlier run (use resume to continue it instead)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        for path in stale:
+            path.unlink()
 
     def load_best(self) -> bool:
         """Load best.pt's weights into the model (and EMA); False when there is none."""
