@@ -157,3 +157,15 @@ def test_a_fresh_run_never_loads_an_earlier_runs_best_checkpoint(tmp_path):
     best = tmp_path / "checkpoints" / "best.pt"
     assert not best.exists() or best.read_bytes() != b"an earlier run's weights"
     assert trainer.load_best() is best.exists()
+
+
+def test_skip_policy_works_under_fp16_mixed_precision(tmp_path):
+    """A skipped batch leaves no gradients; fp16's GradScaler must not be asked to step on none."""
+    settings = {"nan_at": 7, "epochs": 2, "nonfinite_policy": "skip", "max_skipped_batches": 5}
+    _, fp32 = run(tmp_path / "fp32", **settings)
+    _, fp16 = run(tmp_path / "fp16", precision="fp16", **settings)
+    assert [s["indices"] for s in fp16.skipped_batches] == [
+        s["indices"] for s in fp32.skipped_batches
+    ]
+    assert fp16.global_steps == fp32.global_steps
+    assert math.isfinite(fp16.epochs[-1].train_loss)

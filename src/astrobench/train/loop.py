@@ -83,6 +83,7 @@ def train_one_epoch(
     """Train on `batches` (the rest of epoch `state.epoch`), stepping every grad_accum_steps."""
     totals = EpochTotals()
     state.model.train()
+    finite_in_window = 0  # micro-batches of the current accumulation window that made gradients
     for batch in batches:
         batch = to_device(batch, settings.device)
         with state.precision.autocast():
@@ -93,6 +94,7 @@ def train_one_epoch(
         )
         if finite:
             state.precision.scaler.scale(loss / settings.grad_accum_steps).backward()
+            finite_in_window += 1
             totals.loss_sum += loss_value
             totals.n_batches += 1
         else:
@@ -103,15 +105,26 @@ def train_one_epoch(
         state.batch_in_epoch += 1
         window_done = state.batch_in_epoch % settings.grad_accum_steps == 0
         if window_done or state.batch_in_epoch == settings.batches_in_epoch:
-            optimizer_step(state, settings)
+            optimizer_step(state, settings, has_gradients=finite_in_window > 0)
+            finite_in_window = 0
             if on_step is not None:
                 on_step(state)
             kill_if_requested(state.global_step)
     return totals
 
 
-def optimizer_step(state: TrainState, settings: LoopSettings) -> None:
-    """Average gradients over ranks, unscale, clip, step, update EMA and the lr schedule."""
+def optimizer_step(state: TrainState, settings: LoopSettings, has_gradients: bool = True) -> None:
+    """Average gradients over ranks, unscale, clip, step, update EMA and the lr schedule.
+
+    A window whose every batch was skipped as non-finite has no gradients: the weights and EMA
+    stay as they are (fp16's GradScaler cannot step without them), while the schedule and the
+    step count still advance, so they stay tied to the position in the data.
+    """
+    if not has_gradients:
+        state.optimizer.zero_grad(set_to_none=True)
+        state.scheduler.step()
+        state.global_step += 1
+        return
     scaler = state.precision.scaler
     average_gradients(state.model, settings.context)
     if settings.clip_grad_norm is not None:
