@@ -105,3 +105,24 @@ def test_missing_ray_is_one_line_and_writes_nothing(
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert "needs ray" in err and "pip install 'astrobench[ray]'" in err
     assert not out.exists(), "nothing is written before the executor is known to work"
+
+
+def _crash_on_seed_1(job: CellJob) -> CellOutcome:
+    """Module level, so a spawned worker process can import it."""
+    if job.cell.seed == 1:
+        os._exit(1)  # the worker process dies, as when the OOM killer strikes
+    return CellOutcome(job.cell.config_hash, True)
+
+
+def test_a_dead_local_worker_fails_cells_not_the_grid(tiny_suite: Path, tmp_path: Path) -> None:
+    """Local pool: a worker that dies breaks the pool; the run still ends with an outcome for
+    every cell (failed ones are retried by a re-run) instead of stopping with a traceback."""
+    from astrobench.bench.suite import expand_grid, load_suite
+
+    suite = load_suite(tiny_suite)
+    cells = expand_grid(suite)
+    jobs = [CellJob(c, Path("x"), "b", tmp_path, 0, suite.cost) for c in cells]
+    outcomes = list(runner._execute_pool(jobs, workers=2, cell_fn=_crash_on_seed_1))
+    assert len(outcomes) == len(cells)
+    assert not any(o.ok for o, c in zip(outcomes, cells, strict=True) if c.seed == 1)
+    assert all("worker process died" in o.message for o in outcomes if not o.ok)

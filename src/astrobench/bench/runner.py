@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -151,9 +152,24 @@ def _execute(jobs: list[CellJob], workers: int, executor: str) -> Iterator[CellO
     elif workers == 1:
         yield from (run_cell(job) for job in jobs)
     else:
-        # spawn, not fork: forking a process that has started torch's thread pools can deadlock.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            yield from pool.map(run_cell, jobs)
+        yield from _execute_pool(jobs, workers)
+
+
+def _execute_pool(
+    jobs: list[CellJob], workers: int, cell_fn: Callable[[CellJob], CellOutcome] = run_cell
+) -> Iterator[CellOutcome]:
+    """Local worker processes. A worker that dies (out of memory, a crash in native code) breaks
+    the pool: the cells it took and those not yet run are reported failed — a re-run retries
+    them — instead of the whole grid stopping without its summary."""
+    # spawn, not fork: forking a process that has started torch's thread pools can deadlock.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(cell_fn, job) for job in jobs]
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                message = "a worker process died (out of memory?); re-run to retry this cell"
+                yield CellOutcome(job.cell.config_hash, False, message)
 
 
 def _require_ray() -> None:
