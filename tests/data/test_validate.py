@@ -45,3 +45,28 @@ def test_nan_policies(tmp_path: Path) -> None:
     report = validate_cutout_file(path, nan_policy="mask")
     assert (report.n_nonfinite_pixels, report.n_objects_with_nonfinite) == (4, 1)
     assert "4 non-finite pixels in 1 objects" in report.summary()
+
+
+def test_a_damaged_spectrum_is_found_and_named(tmp_path: Path) -> None:
+    """Spectra are scanned in blocks; a checksum failure still names a spectrum's object."""
+    import h5py
+
+    n, length = 40, 50
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((n, 1, 4, 4), dtype=np.float32),
+        {"object_id": np.arange(n)},
+        bands=["r"],
+        pixel_scale_arcsec=0.4,
+        wavelength_angstrom=np.linspace(3600, 9800, length),
+        spectra=np.ones((n, length), dtype=np.float32),
+    )
+    with h5py.File(path, "r") as handle:
+        info = handle["spectra"].id.get_chunk_info_by_coord((0, 0))
+    with open(path, "r+b") as raw:
+        raw.seek(info.byte_offset + info.size // 2)
+        byte = raw.read(1)
+        raw.seek(info.byte_offset + info.size // 2)
+        raw.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(CorruptDataError, match="spectrum of object 0"):
+        validate_cutout_file(path)

@@ -247,6 +247,13 @@ class CutoutFile:
         except OSError as exc:
             raise _corrupt(self.path, index, exc, what="spectrum") from exc
 
+    def read_spectra_slice(self, start: int, stop: int) -> np.ndarray:
+        """Spectra start..stop-1 in one read (for sequential scans), float32 [n, L]."""
+        try:
+            return np.asarray(self._h5[fmt.SPECTRA][start:stop], dtype=np.float32)
+        except OSError:
+            return np.stack([self.read_spectrum(i) for i in range(start, stop)])  # names it
+
     def read_boxes(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Boxes [K, 4] (x0, y0, x1, y1 pixels) and their labels [K] of object `index`."""
         offsets = self._h5[fmt.BOX_OFFSETS]

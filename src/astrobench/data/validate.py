@@ -42,10 +42,10 @@ def validate_cutout_file(
     with CutoutFile(path, nan_policy=nan_policy) as cutouts:
         cutouts.require_columns(required_columns)
         for start in range(0, len(cutouts), _SCAN_BLOCK):
-            cutouts.read_slice(start, min(start + _SCAN_BLOCK, len(cutouts)))
-        if cutouts.has_spectra:
-            for index in range(len(cutouts)):
-                cutouts.read_spectrum(index)
+            stop = min(start + _SCAN_BLOCK, len(cutouts))
+            cutouts.read_slice(start, stop)
+            if cutouts.has_spectra:
+                cutouts.read_spectra_slice(start, stop)
         return ValidationReport(
             path=Path(path),
             n_objects=len(cutouts),

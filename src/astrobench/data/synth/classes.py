@@ -113,6 +113,13 @@ def cigar_smooth(rng: np.random.Generator, sizes: Sizes, activity: float) -> Str
     return smooth_galaxy(rng, sizes, rng.uniform(0.15, 0.42), (1.5, 2.0, 2.5, 3.0), share)
 
 
+def add_arms(
+    s: Structure, arms: galsim.GSObject, cos_i: float, share: float, activity: float
+) -> None:
+    """Spiral arms (a face-on model) projected like their disk, more star-forming than it."""
+    add_part(s, project(arms, cos_i, s.position_angle_deg), share, min(activity + 0.3, 1), True)
+
+
 def barred_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> Structure:
     """Bulge, bar and two arms that start at the bar ends."""
     cos_i = rng.uniform(0.5, 1.0)
@@ -135,13 +142,7 @@ def barred_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> St
         bar_angle * galsim.degrees
     )
     add_part(s, project(bar, cos_i, s.position_angle_deg), rng.uniform(0.06, 0.2), 0.15, False)
-    add_part(
-        s,
-        project(arms, cos_i, s.position_angle_deg),
-        rng.uniform(0.2, 0.4),
-        min(activity + 0.3, 1),
-        True,
-    )
+    add_arms(s, arms, cos_i, rng.uniform(0.2, 0.4), activity)
     return s
 
 
@@ -158,13 +159,7 @@ def tight_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> Str
     )
     r_d = sizes.disk_hlr_arcsec
     arms = spiral_arms(rng, r_d, rng.normal(11, 3.5), 2, 0.35 * r_d)
-    add_part(
-        s,
-        project(arms, cos_i, s.position_angle_deg),
-        rng.uniform(0.2, 0.4),
-        min(activity + 0.3, 1),
-        True,
-    )
+    add_arms(s, arms, cos_i, rng.uniform(0.2, 0.4), activity)
     return s
 
 
@@ -181,13 +176,7 @@ def loose_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> Str
     )
     r_d = sizes.disk_hlr_arcsec
     arms = spiral_arms(rng, r_d, rng.normal(26, 6), int(rng.choice([2, 2, 3])), 0.3 * r_d)
-    add_part(
-        s,
-        project(arms, cos_i, s.position_angle_deg),
-        rng.uniform(0.3, 0.5),
-        min(activity + 0.3, 1),
-        True,
-    )
+    add_arms(s, arms, cos_i, rng.uniform(0.3, 0.5), activity)
     knots = star_forming_knots(rng, int(rng.integers(3, 10)), 1.0 * r_d, np.zeros(2))
     add_part(s, project(knots, cos_i, s.position_angle_deg), rng.uniform(0.03, 0.1), 1.0, True)
     return s
