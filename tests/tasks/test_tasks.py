@@ -24,6 +24,7 @@ TARGET_FOR_KIND = {
     "classification": "label",
     "regression": "mag_r",
     "photoz": "redshift",
+    "multioutput": "redshift,mag_r",
 }
 
 
