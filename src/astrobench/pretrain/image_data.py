@@ -1,4 +1,4 @@
-"""Pretraining data for the MAE: which cutouts, how they are normalised and augmented.
+"""Image pretraining data (for MAE or any image pretrainer): cutouts, normalisation, augmentation.
 
 Cutouts stream from the HDF5 file through `CutoutDataset` (one file handle per worker process).
 Each sample is centre-cropped (AstroMAE uses the central 32x32 of 64x64 ugriz cutouts),
@@ -53,7 +53,7 @@ class RandomRot90:
 
 
 @dataclass
-class MaeData:
+class PretrainData:
     """The resolved pretraining data: datasets plus what the exported encoder must record."""
 
     train: CutoutDataset
@@ -137,7 +137,7 @@ def _train_val_indices(
     return train, val, removed
 
 
-def build_mae_data(
+def build_pretrain_data(
     path: str | os.PathLike[str],
     *,
     batch_size: int,
@@ -147,7 +147,7 @@ def build_mae_data(
     filter_blank: bool = False,
     seed: int = 0,
     check_image_size: Callable[[int, int], None] | None = None,
-) -> MaeData:
+) -> PretrainData:
     """Train and validation datasets of a cutout file for MAE pretraining.
 
     Args:
@@ -192,7 +192,7 @@ def build_mae_data(
         augment.append(RandomRotation(rotation_degrees))
     stats["bands"] = bands
     stats["crop_px"] = side
-    return MaeData(
+    return PretrainData(
         train=CutoutDataset(file, train_idx, transform=Compose([crop, norm, *augment])),
         val=CutoutDataset(file, val_idx, transform=Compose([crop, norm])),
         bands=bands,
