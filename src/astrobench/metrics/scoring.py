@@ -18,7 +18,8 @@ def score_task(
 
     classification: accuracy, balanced_accuracy, f1_macro, f1_weighted, precision_macro,
     recall_macro, f1/<class> for every class, and log_loss when `probabilities` are given.
-    photoz: bias, sigma_nmad, sigma68, outlier_fraction (|Δz| > 0.15), precision, mse, mae, r2.
+    photoz: bias, sigma_nmad, sigma68, outlier_fraction_0.05 and outlier_fraction_0.15 (|Δz| >
+    0.05, 0.15), precision, mse, mae, r2.
     regression: r2, mse, rmse, mae, bias (mean residual).
     """
     if task.kind == "classification":

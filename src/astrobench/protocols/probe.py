@@ -19,7 +19,7 @@ from astrobench.tasks.task import TaskSpec
 
 HEADLINE_EXTRAS = {
     "classification": ("f1_macro", "balanced_accuracy"),
-    "photoz": ("outlier_fraction", "bias"),
+    "photoz": ("outlier_fraction_0.15", "bias"),
     "regression": ("mse", "mae"),
 }
 

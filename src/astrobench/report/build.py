@@ -174,11 +174,7 @@ def _photoz_figure(predictions: Any, label: str, what: str) -> Figure:
     from astrobench.metrics import photoz
 
     z_true, z_pred = predictions["y_true"], predictions["y_pred"]
-    stats = {
-        "sigma_nmad": photoz.sigma_nmad(z_true, z_pred),
-        "outlier_fraction": photoz.outlier_fraction(z_true, z_pred),
-        "bias": photoz.bias(z_true, z_pred),
-    }
+    stats = photoz.photoz_metrics(z_true, z_pred)
     caption = f"{label}: predicted vs true redshift of the best model ({what})"
     return Figure(
         caption, figures.photoz_scatter(z_true, z_pred, stats, caption), _slug(f"photoz_{label}")

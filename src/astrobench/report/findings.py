@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from astrobench.bench.aggregate import GroupSummary
+from astrobench.metrics import photoz
 
 
 def _find(
@@ -80,12 +81,16 @@ def best_photoz(groups: Sequence[GroupSummary], task: str = "redshift") -> str |
         return None
     fraction = max(g.fraction for g in candidates)
     best = _best([g for g in candidates if g.fraction == fraction])
-    if best is None or "outlier_fraction" not in best.metrics:
+    if best is None:
+        return None
+    outliers = photoz.outlier_fractions(best.metrics)
+    if not outliers:
         return None
     m = best.metrics
+    etas = ", ".join(f"η(|Δz|/(1+z)>{t:g}) {s.mean:.3f}" for t, s in outliers.items())
     return (
         f"{task}: best is {best.backbone} + {best.protocol} with σ_NMAD {m['sigma_nmad'].mean:.4f} "
-        f"± {m['sigma_nmad'].std:.4f}, outlier fraction η {m['outlier_fraction'].mean:.3f}, "
+        f"± {m['sigma_nmad'].std:.4f}, outlier fraction {etas}, "
         f"bias {m['bias'].mean:+.4f} ({fraction:.0%} of labels, {best.headline.n} seeds)."
     )
 
