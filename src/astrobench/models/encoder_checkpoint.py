@@ -7,7 +7,10 @@ sidecar says how to rebuild and feed it:
     {"format": "astrobench-encoder", "version": 1, "arch": "vit_tiny", "patch_size": 8,
      "img_size": 32, "in_chans": 5, "bands": ["u", "g", "r", "i", "z"], "pooling": "mean",
      "layer": "plain", "normalisation": {"mean": [...], "std": [...]}, "data_hash": "...",
-     "epochs": 100, "source": "astrobench pretrain mae"}
+     "split_seed": 0, "epochs": 100, "source": "astrobench pretrain mae"}
+
+`data_hash` is the sha256 of the pretraining file's bytes and `split_seed` the seed of the split
+whose val and test objects pretraining held out (absent: 0); see `encoder_provenance`.
 
 `normalisation` holds per-band `mean` and `std` applied to pixels before the encoder (x - mean)
 / std; other keys in it are kept as metadata. Both files are written atomically, weights first,

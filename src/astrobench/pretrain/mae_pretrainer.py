@@ -83,6 +83,7 @@ def _finish(
         normalisation=data.normalisation,
         data_hash=data.data_hash,
         epochs=epochs,
+        split_seed=data.split_seed,
     )
     n_plot = min(N_RECON_OBJECTS, len(data.val))
     images = torch.stack([data.val[i]["image"] for i in range(n_plot)])  # [n, C, H, W]
@@ -116,6 +117,7 @@ def pretrain_mae(
     lr: float | None = None,
     warmup_epochs: float | None = None,
     seed: int = 0,
+    split_seed: int = 0,
     device: str = "auto",
 ) -> MaeRunResult:
     """Pretrain an MAE on the cutouts of `data` and export its encoder to `out`.
@@ -139,7 +141,9 @@ def pretrain_mae(
         num_workers: data-loading worker processes.
         lr: absolute learning rate (None: 2e-4 x batch_size / 256).
         warmup_epochs: linear warmup length (None: 10 % of the epochs).
-        seed: seed of the split, initialisation, masking and data order.
+        seed: seed of the initialisation, masking and data order.
+        split_seed: seed of the train/val/test split; its val and test objects are held out.
+            Probes of this encoder on the same file must use the same split seed.
         device: "auto", "cpu", "cuda" or "mps".
     """
     from astrobench.train import Trainer
@@ -166,7 +170,7 @@ def pretrain_mae(
         crop_px=crop,
         normalisation=normalisation,
         filter_blank=filter_blank,
-        seed=seed,
+        split_seed=split_seed,
         check_image_size=check_image_size,
     )
     config = MaeConfig(
@@ -186,7 +190,11 @@ def pretrain_mae(
         num_workers=num_workers,
         seed=seed,
         device=device,
-        extra={"mae": config.to_dict(), "data_hash": pretrain_data.data_hash},
+        extra={
+            "mae": config.to_dict(),
+            "data_hash": pretrain_data.data_hash,
+            "split_seed": split_seed,
+        },
     )
     write_json_atomic(
         out_dir / "mae.json", {"mae": config.to_dict(), "train": train_config.to_dict()}

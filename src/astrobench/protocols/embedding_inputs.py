@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from astrobench.models.encoder_provenance import check_encoder_split
 from astrobench.protocols.frozen import FrozenInputs, inputs_from_arrays
 from astrobench.tasks.task import TaskSpec
 
@@ -38,6 +39,7 @@ def load_frozen_inputs(
     path = Path(data).expanduser().resolve()
     options = {k: settings[k] for k in _EMBED_OPTIONS if settings.get(k) is not None}
     split_seed = int(settings.get("split_seed", 0))
+    check_encoder_split(backbone, path, split_seed, cache_dir)
     stat = path.stat()
     key = (
         backbone,

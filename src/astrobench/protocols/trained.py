@@ -31,6 +31,7 @@ from astrobench.metrics.scoring import score_task
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
 from astrobench.models.drop_path import set_drop_path
+from astrobench.models.encoder_provenance import check_encoder_split
 from astrobench.models.heads import (
     BackboneWithHead,
     ClassificationLoss,
@@ -153,6 +154,9 @@ def validation_score(task: TaskSpec, y_true: np.ndarray, y_pred: np.ndarray) -> 
 def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> ProtocolResult:
     """Train `request.backbone` on the cell's train rows, select on val, score on test."""
     path, task, settings = Path(request.data), request.task, dict(request.settings)
+    check_encoder_split(
+        request.backbone, path, int(settings.get("split_seed", 0)), request.cache_dir
+    )
     cell = select_trained_cell(
         path, task, request.fraction, request.seed, request.n_per_class, settings
     )
