@@ -39,7 +39,7 @@ from astrobench.models.heads import (
     balanced_class_weights,
     build_head,
 )
-from astrobench.models.input_preparation import input_preparation
+from astrobench.models.input_preparation import input_preparation, requested_bands
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
 from astrobench.protocols.trained_data import TrainedCell, predict_outputs, select_trained_cell
 from astrobench.registry import register_protocol
@@ -98,13 +98,25 @@ def train_config_from(settings: Mapping[str, Any], seed: int) -> TrainConfig:
 
 
 def build_model(
-    request: ProtocolRequest, mode: TrainedMode, bands: list[str], side: int
+    request: ProtocolRequest,
+    mode: TrainedMode,
+    bands: list[str],
+    side: int,
+    channels: list[int] | None = None,
 ) -> BackboneWithHead:
-    """Backbone (re-initialised for scratch) + a head sized for the task, seeded by the run seed."""
+    """Backbone (re-initialised for scratch) + a head sized for the task, seeded by the run seed.
+
+    `bands` are the bands fed (file channels `channels`, default all in order); setting `adapt`
+    (band strategy, e.g. "select:g,r,z") fits the backbone to them as `embed_file` does.
+    """
     from astrobench.protocols.scratch import reinitialise
 
+    channels = list(range(len(bands))) if channels is None else channels
     img_size = natural_img_size(request.backbone, side)
-    backbone: Backbone = create_backbone(request.backbone, bands=bands, img_size=img_size)
+    adapt = request.settings.get("adapt")
+    backbone: Backbone = create_backbone(
+        request.backbone, bands=bands, img_size=img_size, adapt=adapt
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(request.seed)
         if mode.random_init:
@@ -115,9 +127,7 @@ def build_model(
         head = build_head(
             backbone.num_features, n_outputs, float(request.settings.get("head_dropout", 0.0))
         )
-    recipe = input_preparation(
-        backbone.meta.to_dict(), list(range(len(bands))), bands, side, nan_policy="error"
-    )
+    recipe = input_preparation(backbone.meta.to_dict(), channels, bands, side, nan_policy="error")
     return BackboneWithHead(backbone, head, recipe)
 
 
@@ -160,10 +170,11 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
     cell = select_trained_cell(
         path, task, request.fraction, request.seed, request.n_per_class, settings
     )
-    with CutoutFile(path) as cutouts:
-        bands, side = list(cutouts.bands), int(cutouts.image_shape[-1])
+    with CutoutFile(path) as cutouts:  # settings `bands`: the file's bands to feed (default all)
+        bands = requested_bands(settings.get("bands")) or list(cutouts.bands)
+        channels, side = cutouts.band_indices(bands), int(cutouts.image_shape[-1])
     config = train_config_from(settings, request.seed)
-    model = build_model(request, mode, bands, side)
+    model = build_model(request, mode, bands, side, channels)
     prepared = mode.prepare(model, settings, config)
     prepared.info.setdefault("drop_path", float(settings.get("drop_path", mode.drop_path)))
     loss = make_loss(task, settings, cell.targets[cell.train])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from astrobench.errors import CheckpointError
 from astrobench.models.backbone import Backbone, BackboneMeta
+from astrobench.models.band_adapter import ASINH_SOFTENING
 from astrobench.models.encoder_checkpoint import encoder_paths, load_encoder_state
 from astrobench.models.spec import BackboneSpec, BuildOptions
 from astrobench.models.timm_wrapper import TimmBackbone
@@ -65,7 +66,7 @@ def ckpt_backbone(spec: BackboneSpec, options: BuildOptions) -> Backbone:
             "sidecar": sidecar,
             # How pretraining prepared its inputs; embedding and fine-tuning repeat it.
             "input_crop_px": normalisation.get("crop_px"),
-            "asinh_softening": (
+            ASINH_SOFTENING: (
                 normalisation.get("softening") if normalisation.get("kind") == "asinh" else None
             ),
         },
