@@ -8,7 +8,9 @@ what the encoder gives on the 3-band file: any value applied to the wrong band c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -117,3 +119,21 @@ def test_finetune_and_scratch_run_on_the_ugriz_file_with_select(
     )
     assert result.n_test > 0 and np.isfinite(result.metrics["sigma_nmad"])
     assert result.hyperparameters["epochs"] == 1
+
+
+def test_finetune_cli_takes_adapt(
+    survey: tuple[str, Path, Path], tmp_path: Path, run_cli: Any
+) -> None:
+    spec, _, sdss = survey
+    code, _, err = run_cli(
+        "finetune", "--backbone", spec, "--data", sdss, "--target", "label", "--epochs", "1",
+        "--batch-size", "8", "--device", "cpu", "--adapt", "select:g,r,z", "--out", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert 0.0 <= metrics["metrics"]["accuracy"] <= 1.0
+    code, _, err = run_cli(
+        "finetune", "--backbone", spec, "--data", sdss, "--target", "label", "--epochs", "1",
+        "--device", "cpu", "--out", tmp_path / "no_adapt",
+    )  # fmt: skip
+    assert code == 2 and "trained on bands g,r,z but the data has u,g,r,i,z" in err

@@ -34,6 +34,9 @@ def finetune(
     batch_size: int = typer.Option(64, "--batch-size"),
     fraction: float = typer.Option(1.0, "--fraction", help="Label fraction of the train split."),
     seed: int = typer.Option(0, "--seed"),
+    split_seed: int = typer.Option(0, "--split-seed", help="Seed of the fixed split."),
+    bands: str | None = typer.Option(None, "--bands", help="Bands to feed, e.g. g,r,z."),
+    adapt: str | None = typer.Option(None, "--adapt", help="select:g,r,z | inflate | adapter"),
     lora_rank: int = typer.Option(8, "--lora-rank"),
     lora_alpha: int = typer.Option(16, "--lora-alpha"),
     lora_dropout: float = typer.Option(0.0, "--lora-dropout"),
@@ -60,7 +63,7 @@ def finetune(
         "lora_dropout": lora_dropout, "unfreeze_after": unfreeze_after, "precision": precision,
         "num_workers": num_workers, "device": device, "warmup_epochs": warmup_epochs,
         "ema_decay": ema_decay or None, "checkpoint_every_steps": checkpoint_every_steps or None,
-        "resume": resume,
+        "resume": resume, "split_seed": split_seed, "bands": bands, "adapt": adapt,
     }  # fmt: skip
     summary = finetune_run(backbone, data, target, MODES[mode], out, settings, fraction, seed)
     typer.echo(summary)
