@@ -196,5 +196,5 @@ def project_2d(features: np.ndarray) -> tuple[np.ndarray, str]:
         import umap
     except ImportError:
         return reduced[:, :2].astype(np.float32), "PCA"
-    xy = umap.UMAP(n_components=2, random_state=0).fit_transform(reduced)
+    xy = umap.UMAP(n_components=2, random_state=0, n_jobs=1).fit_transform(reduced)
     return np.asarray(xy, dtype=np.float32), "UMAP of 10 PCs"
