@@ -193,3 +193,16 @@ def test_posterior_metrics_one_and_several_columns() -> None:
         cal.posterior_metrics(samples, truths, ("a",))
     with pytest.raises(ValueError, match="do not match"):
         cal.tarp_ranks(samples[:, :, :2], truths)
+
+
+def test_energy_score_is_crps_for_one_column_and_prefers_the_true_spread() -> None:
+    samples, truths = gaussian_posteriors(200, 50, 1, seed=8)
+    np.testing.assert_allclose(
+        cal.energy_score(samples, truths), cal.crps_from_samples(samples, truths), rtol=1e-10
+    )
+    samples, truths = gaussian_posteriors(400, 100, 3, seed=9)
+    shrunk, _ = gaussian_posteriors(400, 100, 3, spread=1 / 3, seed=9)
+    widened, _ = gaussian_posteriors(400, 100, 3, spread=3, seed=9)
+    true_score = cal.energy_score(samples, truths).mean()
+    assert true_score < cal.energy_score(shrunk, truths).mean()
+    assert true_score < cal.energy_score(widened, truths).mean()
