@@ -1,4 +1,4 @@
-"""The flow ensemble: seeded members, densities in target units, calibration on a known posterior."""
+"""Flow ensemble: seeded members, densities in target units, calibration of a known posterior."""
 
 from __future__ import annotations
 
