@@ -180,15 +180,16 @@ def test_posterior_metrics_one_and_several_columns() -> None:
     samples, truths = gaussian_posteriors(600, 100, 1, seed=7)
     metrics = cal.posterior_metrics(samples, truths[:, 0], ("redshift",), log_density=-np.ones(600))
     assert metrics["nll"] == 1.0
-    assert metrics["coverage68_redshift"] == pytest.approx(
-        cal.interval_coverage(samples, truths, 0.68)[0]
-    )
+    assert metrics["coverage68"] == pytest.approx(cal.interval_coverage(samples, truths, 0.68)[0])
     assert metrics["crps"] == pytest.approx(cal.crps_from_samples(samples, truths).mean())
     assert metrics["tarp_area"] == cal.tarp_coverage(samples, truths).area
     samples, truths = gaussian_posteriors(600, 100, 3, seed=7)
     metrics = cal.posterior_metrics(samples, truths, ("a", "b", "c"))
     assert "crps" not in metrics and "nll" not in metrics
-    assert {"coverage95_a", "coverage95_b", "coverage95_c"} <= metrics.keys()
+    assert {"a/coverage95", "b/coverage95", "c/coverage95"} <= metrics.keys()
+    per_column = cal.interval_coverage(samples, truths, 0.95)
+    assert metrics["b/coverage95"] == pytest.approx(per_column[1])
+    assert metrics["coverage95"] == pytest.approx(per_column.mean())
     with pytest.raises(ValueError, match="column names"):
         cal.posterior_metrics(samples, truths, ("a",))
     with pytest.raises(ValueError, match="do not match"):

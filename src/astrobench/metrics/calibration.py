@@ -299,8 +299,9 @@ def posterior_metrics(
 ) -> dict[str, float]:
     """Every scalar posterior metric: NLL (when densities exist), TARP, coverage, PIT and CRPS.
 
-    Coverage is per column (`coverage68_<column>`, `coverage95_<column>`); PIT (as the KS
-    p-value of its uniformity) and CRPS only for a single column.
+    Coverage is averaged over columns (`coverage68`, `coverage95`) and, for several columns,
+    given per column as `<column>/coverage68` (the multi-output naming); PIT (as the KS p-value
+    of its uniformity) and CRPS only for a single column.
     """
     samples, truths = _as_posterior(samples, truths)
     if len(columns) != truths.shape[1]:
@@ -310,8 +311,13 @@ def posterior_metrics(
         metrics["nll"] = negative_log_likelihood(log_density)
     metrics.update(tarp_coverage(samples, truths, seed=seed).summary())
     for level in COVERAGE_LEVELS:
-        for name, value in zip(columns, interval_coverage(samples, truths, level), strict=True):
-            metrics[f"coverage{round(level * 100)}_{name}"] = float(value)
+        name = f"coverage{round(level * 100)}"
+        per_column = interval_coverage(samples, truths, level)
+        metrics[name] = float(per_column.mean())
+        if len(columns) > 1:
+            metrics.update(
+                {f"{c}/{name}": float(v) for c, v in zip(columns, per_column, strict=True)}
+            )
     if truths.shape[1] == 1:
         metrics["pit_ks_pvalue"] = float(
             stats.kstest(pit_values(samples, truths), "uniform").pvalue

@@ -199,9 +199,7 @@ def train_member(
     epoch = 0
     for epoch in range(1, settings.max_epochs + 1):
         member.train()
-        for step, rows in enumerate(
-            torch.randperm(len(x_train), generator=generator).split(batch)
-        ):
+        for step, rows in enumerate(torch.randperm(len(x_train), generator=generator).split(batch)):
             optimizer.zero_grad()
             loss = -member.log_prob(y_train[rows], x_train[rows]).mean()
             if not torch.isfinite(loss):
