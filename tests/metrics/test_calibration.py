@@ -207,3 +207,11 @@ def test_energy_score_is_crps_for_one_column_and_prefers_the_true_spread() -> No
     true_score = cal.energy_score(samples, truths).mean()
     assert true_score < cal.energy_score(shrunk, truths).mean()
     assert true_score < cal.energy_score(widened, truths).mean()
+
+
+def test_verdict_tolerances_widen_on_small_test_sets() -> None:
+    samples, truths = gaussian_posteriors(60, 200, 1, seed=10)
+    verdict = cal.calibration_verdict(samples, truths)
+    assert verdict.label == cal.CALIBRATED, str(verdict)  # 60 objects: ±5 % would be noise
+    shrunk, _ = gaussian_posteriors(60, 200, 1, spread=1 / 3, seed=10)
+    assert cal.calibration_verdict(shrunk, truths).label == cal.OVER_CONFIDENT

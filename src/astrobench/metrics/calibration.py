@@ -264,30 +264,48 @@ def calibration_verdict(
     ranks: piled up at 0 and 1 (mean |f − ½| above the uniform ¼) means truths lie outside the
     bulk of their samples (over-confident); piled up in the middle, under-confident. Where
     columns disagree, the larger total excess over the tolerances decides.
+
+    On small test sets the tolerances widen to what chance alone allows: three binomial
+    standard errors for a coverage, the 99 % Kolmogorov-Smirnov bound 1.63 / √n for TARP.
     """
-    tolerance = coverage_tolerance or DEFAULT_COVERAGE_TOLERANCE
+    samples, truths = _as_posterior(samples, truths)
+    n = len(truths)
+    tolerance = {
+        level: max(allowed, 3 * float(np.sqrt(level * (1 - level) / n)))
+        for level, allowed in (coverage_tolerance or DEFAULT_COVERAGE_TOLERANCE).items()
+    }
     coverage = {level: interval_coverage(samples, truths, level) for level in tolerance}
     tarp = tarp_coverage(samples, truths, seed=seed)
+    reasons, excess = _coverage_failures(coverage, tolerance)
+    tarp_allowed = max(tarp_tolerance, 1.63 / float(np.sqrt(n)))
+    if tarp.max_deviation > tarp_allowed:
+        if not reasons:
+            spread = float(np.mean(np.abs(tarp.ranks - 0.5)))
+            excess[OVER_CONFIDENT if spread > 0.25 else UNDER_CONFIDENT] += 1.0
+        reasons.append(
+            f"TARP curve {tarp.max_deviation:.3f} from the diagonal (>{tarp_allowed:.3f})"
+        )
+    if not reasons:
+        return CalibrationVerdict(CALIBRATED, (), coverage, tarp)
+    label = max(excess, key=lambda side: excess[side])
+    return CalibrationVerdict(label, tuple(reasons), coverage, tarp)
+
+
+def _coverage_failures(
+    coverage: dict[float, np.ndarray], tolerance: dict[float, float]
+) -> tuple[list[str], dict[str, float]]:
+    """Reasons and, per direction, the total excess of coverages outside their tolerance."""
     excess = {OVER_CONFIDENT: 0.0, UNDER_CONFIDENT: 0.0}
     reasons: list[str] = []
     for level, allowed in tolerance.items():
         for column, value in enumerate(coverage[level]):
             miss = float(value) - level
             if abs(miss) > allowed:
-                side = OVER_CONFIDENT if miss < 0 else UNDER_CONFIDENT
-                excess[side] += abs(miss) - allowed
+                excess[OVER_CONFIDENT if miss < 0 else UNDER_CONFIDENT] += abs(miss) - allowed
                 reasons.append(
-                    f"column {column}: {level:.0%} interval covers {value:.1%} (±{allowed:.0%})"
+                    f"column {column}: {level:.0%} interval covers {value:.1%} (±{allowed:.1%})"
                 )
-    if tarp.max_deviation > tarp_tolerance:
-        reasons.append(f"TARP curve {tarp.max_deviation:.3f} from the diagonal (>{tarp_tolerance})")
-        if not reasons[:-1]:
-            spread = float(np.mean(np.abs(tarp.ranks - 0.5)))
-            excess[OVER_CONFIDENT if spread > 0.25 else UNDER_CONFIDENT] += 1.0
-    if not reasons:
-        return CalibrationVerdict(CALIBRATED, (), coverage, tarp)
-    label = max(excess, key=lambda side: excess[side])
-    return CalibrationVerdict(label, tuple(reasons), coverage, tarp)
+    return reasons, excess
 
 
 def posterior_metrics(

@@ -54,9 +54,9 @@ class FlowSettings(BaseModel):
     width_max: int = Field(WIDTH_RANGE[1], ge=4)
     lr: float = Field(2e-3, gt=0)
     weight_decay: float = Field(0.0, ge=0)
-    batch_size: int = Field(512, ge=8)
+    batch_size: int = Field(1024, ge=8)
     max_epochs: int = Field(200, ge=1)
-    patience: int = Field(8, ge=1, description="epochs without a better validation NLL")
+    patience: int = Field(6, ge=1, description="epochs without a better validation NLL")
 
 
 @dataclass
