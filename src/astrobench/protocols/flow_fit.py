@@ -91,9 +91,17 @@ class FlowEnsemble:
             ((np.asarray(y).reshape(len(x), -1) - self.y_mean) / self.y_std).astype(np.float32)
         )
         jacobian = float(np.sum(np.log(self.y_std)))
-        return np.stack(
-            [m.log_prob(target, context).double().numpy() - jacobian for m in self.members]
-        )
+        blocks = range(0, len(context), _ROWS_PER_BLOCK)
+        per_member = [
+            torch.cat(
+                [
+                    m.log_prob(target[i : i + _ROWS_PER_BLOCK], context[i : i + _ROWS_PER_BLOCK])
+                    for i in blocks
+                ]
+            )
+            for m in self.members
+        ]
+        return torch.stack(per_member).double().numpy() - jacobian
 
     @torch.inference_mode()
     def sample(self, x: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
