@@ -130,3 +130,15 @@ def test_two_column_flow_ensemble_is_calibrated() -> None:
     assert (
         cal.calibration_verdict(median + (samples - median) / 3, y_test).label == cal.OVER_CONFIDENT
     )
+
+
+def test_each_member_keeps_its_best_validation_epoch() -> None:
+    data = known_gaussian_problem(260, 1, seed=6)
+    x, y = data["x"], data["y"]
+    settings = FlowSettings(members=1, width_min=64, width_max=64, depths=(3,), patience=3, lr=1e-2)
+    ensemble = fit_flow_ensemble(x[:30], y[:30], x[200:260], y[200:260], settings, seed=0)
+    report = ensemble.reports[0]
+    assert report.epochs_run == report.best_epoch + 3  # stopped by patience, after overfitting
+    val_log_density = ensemble.member_log_density(x[200:260], y[200:260])[0]
+    standardised_nll = -val_log_density.mean() - np.log(ensemble.y_std).sum()
+    assert standardised_nll == pytest.approx(report.val_nll, abs=1e-5)
