@@ -205,6 +205,12 @@ def test_energy_score_is_crps_for_one_column_and_prefers_the_true_spread() -> No
     shrunk, _ = gaussian_posteriors(400, 100, 3, spread=1 / 3, seed=9)
     widened, _ = gaussian_posteriors(400, 100, 3, spread=3, seed=9)
     true_score = cal.energy_score(samples, truths).mean()
+    few = samples[:5, :4]
+    pairs = np.linalg.norm(few[:, :, None] - few[:, None], axis=3).sum(axis=(1, 2))  # [5]
+    to_truth = np.linalg.norm(few - truths[:5, None], axis=2).mean(axis=1)
+    np.testing.assert_allclose(
+        cal.energy_score(few, truths[:5], fair=False), to_truth - 0.5 * pairs / 16, rtol=1e-12
+    )
     assert true_score < cal.energy_score(shrunk, truths).mean()
     assert true_score < cal.energy_score(widened, truths).mean()
 

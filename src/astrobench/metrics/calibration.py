@@ -344,11 +344,13 @@ def posterior_metrics(
     return metrics
 
 
-def energy_score(samples: np.ndarray, truths: np.ndarray) -> np.ndarray:
+def energy_score(samples: np.ndarray, truths: np.ndarray, fair: bool = True) -> np.ndarray:
     """Energy score of every object, [n]: E‖X − y‖ − ½ E‖X − X'‖ (lower is better).
 
     The multivariate CRPS (Gneiting & Raftery 2007), equal to `crps_from_samples` for one
-    column; E‖X − X'‖ is averaged over the S(S − 1) ordered pairs of distinct samples.
+    column. `fair`: E‖X − X'‖ over the S(S − 1) ordered pairs of distinct samples (the score of
+    the distribution the samples are drawn from); otherwise over all S² pairs (the score of the
+    S samples themselves as the forecast, which penalises a small ensemble's missing tails).
     """
     samples, truths = _as_posterior(samples, truths)
     n_samples = samples.shape[1]
@@ -359,5 +361,6 @@ def energy_score(samples: np.ndarray, truths: np.ndarray) -> np.ndarray:
     for start in range(0, len(samples), 64):  # [64, S, S] distances at a time
         block = samples[start : start + 64]
         pairs = np.linalg.norm(block[:, :, None, :] - block[:, None, :, :], axis=3)
-        between[start : start + 64] = pairs.sum(axis=(1, 2)) / (n_samples * (n_samples - 1))
+        pair_count = n_samples * (n_samples - 1) if fair else n_samples**2
+        between[start : start + 64] = pairs.sum(axis=(1, 2)) / pair_count
     return np.asarray(to_truth - 0.5 * between)

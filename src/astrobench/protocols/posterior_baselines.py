@@ -3,9 +3,11 @@
 * Gaussian: a per-object mean from a point predictor (ridge regression on the standardised
   embeddings, alpha chosen per column on validation MSE) and one global standard deviation per
   column, the RMS of the validation residuals. Columns are independent.
-* kNN: the targets of the k nearest training neighbours (cosine similarity of the embeddings)
-  are the posterior samples; k is chosen on the validation split by the mean energy score
-  (a proper scoring rule, so it rewards calibration and sharpness together).
+* kNN: the targets of the k nearest training neighbours (cosine similarity of the embeddings,
+  standardised by the training mean and standard deviation) are the posterior samples; k is
+  chosen on the validation split by the mean energy score of those k values as the forecast (a
+  proper scoring rule: it rewards calibration and sharpness together, and a very small k pays
+  for the tails its few samples cannot show).
 """
 
 from __future__ import annotations
@@ -105,9 +107,10 @@ def fit_knn_posterior(
     if not usable or len(x_train) < 2:
         raise ValueError("a kNN posterior needs at least two training objects and some k >= 2")
     scale = y_train.std(axis=0) + 1e-12  # energy score on comparable columns
+    x_train, x_val, x_test = standardise(x_train, x_val, x_test)
     val_idx = nearest_neighbours(x_val, x_train, usable[-1])[1].numpy()  # [n_val, k_max]
     val_energy = {
-        k: float(energy_score(y_train[val_idx[:, :k]] / scale, y_val / scale).mean())
+        k: float(energy_score(y_train[val_idx[:, :k]] / scale, y_val / scale, fair=False).mean())
         for k in usable
     }
     best = min(val_energy, key=lambda k: val_energy[k])
