@@ -5,7 +5,7 @@ codes are not: −99 or 99 (photometry non-detections), −99.99/99.99, −999/9
 (SDSS and many pipelines) look like numbers, and one of them in a redshift column wrecks the
 standardisation and the fitted density without any error. `SENTINEL_VALUES` is that documented
 set; values equal to one of them, or non-finite, are *invalid*. Each check raises a DataError
-naming the column and the count, with what to do, or (policy "exclude") leaves those objects out.
+naming the column and the count, with what to do.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from astrobench.errors import ConfigError, DataError, InsufficientDataError
+from astrobench.errors import DataError, InsufficientDataError
 
 SENTINEL_VALUES: tuple[float, ...] = (-99.0, 99.0, -99.99, 99.99, -999.0, 999.0, -9999.0, 9999.0)
-INVALID_POLICIES = ("error", "exclude")
 
 
 def invalid_target_counts(
@@ -30,36 +29,25 @@ def invalid_target_counts(
     return non_finite, {s: counts for s, counts in found.items() if counts.any()}
 
 
-def valid_target_mask(
-    values: np.ndarray,
-    columns: Sequence[str],
-    policy: str = "error",
-    sentinels: Sequence[float] = SENTINEL_VALUES,
-) -> np.ndarray:
-    """Objects whose every target column is finite and not a sentinel code, bool [N].
+def check_valid_targets(
+    values: np.ndarray, columns: Sequence[str], sentinels: Sequence[float] = SENTINEL_VALUES
+) -> None:
+    """Raise a DataError naming the first column with NaN/inf or sentinel-coded values.
 
     Args:
-        values: [N] or [N, T] target values (the rows being used: labelled objects).
+        values: [N] or [N, T] target values of the objects being used (labelled objects).
         columns: the T column names, for the message.
-        policy: "error" raises on the first column with invalid values; "exclude" returns
-            the mask so those objects are left out.
         sentinels: the codes that mean "no measurement".
-
-    Raises:
-        DataError: a column holds NaN/inf or sentinel values and the policy is "error".
     """
-    if policy not in INVALID_POLICIES:
-        raise ConfigError(f"unknown invalid-target policy {policy!r}", "use 'error' or 'exclude'")
     values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-    mask = np.all(np.isfinite(values), axis=1) & ~np.isin(values, list(sentinels)).any(axis=1)
-    if policy == "error" and not mask.all():
+    valid = np.all(np.isfinite(values), axis=1) & ~np.isin(values, list(sentinels)).any(axis=1)
+    if not valid.all():
         raise DataError(
             f"{_first_invalid_column(values, columns, sentinels)} among {len(values)} "
             "labelled objects",
-            "NaN and codes such as -99 mean 'no measurement': leave those objects out "
-            "(setting invalid_targets: exclude), or fix the catalog",
+            "codes such as -99 mean 'no measurement': write NaN there (objects with NaN "
+            "targets count as unlabelled) or fix the catalog",
         )
-    return np.asarray(mask)
 
 
 def _first_invalid_column(
@@ -97,5 +85,5 @@ def check_enough_objects(counts: dict[str, int], minimum: dict[str, int], what: 
             raise InsufficientDataError(
                 f"{what} needs at least {needed} labelled {split} objects, "
                 f"got {counts.get(split, 0)}",
-                "label more objects, use a larger label fraction, or fewer ensemble members",
+                "label more objects or use a larger label fraction",
             )

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from astrobench.data.target_checks import (
     check_enough_objects,
     check_not_constant,
-    valid_target_mask,
+    check_valid_targets,
 )
 from astrobench.errors import TrainingDivergedError
 from astrobench.models.conditional_flow import (
@@ -171,7 +171,7 @@ def fit_flow_ensemble(
     y_val = np.asarray(y_val, dtype=np.float64).reshape(len(y_val), -1)
     names = list(columns) if columns else [f"target {i}" for i in range(y_train.shape[1])]
     check_enough_objects({"train": len(y_train), "val": len(y_val)}, MIN_OBJECTS, "a flow ensemble")
-    valid_target_mask(np.concatenate([y_train, y_val]), names, policy="error")
+    check_valid_targets(np.concatenate([y_train, y_val]), names)
     check_not_constant(y_train, names)
     x_mean, x_std, (xt, xv) = _standardise(
         np.asarray(x_train, np.float64), np.asarray(x_val, np.float64)

@@ -16,9 +16,14 @@ import time
 import numpy as np
 from pydantic import Field
 
+from astrobench.data.target_checks import (
+    check_enough_objects,
+    check_not_constant,
+    check_valid_targets,
+)
 from astrobench.errors import ConfigError
 from astrobench.metrics.calibration import mixture_log_density
-from astrobench.protocols.flow_fit import FlowSettings, fit_flow_ensemble
+from astrobench.protocols.flow_fit import MIN_OBJECTS, FlowSettings, fit_flow_ensemble
 from astrobench.protocols.frozen import FrozenSettings, FrozenSplit, HeadFit, frozen_protocol
 from astrobench.protocols.linear import DEFAULT_ALPHA_GRID
 from astrobench.protocols.posterior_baselines import (
@@ -47,13 +52,24 @@ class KnnPosteriorSettings(FrozenSettings):
     ks: list[int] = Field(default_factory=lambda: list(DEFAULT_POSTERIOR_KS), min_length=1)
 
 
-def _value_columns(task: Task, protocol: str) -> tuple[str, ...]:
+def _value_columns(task: Task, split: FrozenSplit, protocol: str) -> tuple[str, ...]:
+    """The target columns, once the task and its values are fit for a posterior.
+
+    Raises:
+        ConfigError: the task predicts classes.
+        DataError: a column holds sentinel codes (e.g. -99) or is constant over training.
+        InsufficientDataError: fewer labelled training or validation objects than needed.
+    """
     if not isinstance(task.output, ValueOutput):
         raise ConfigError(
             f"protocol {protocol!r} estimates posteriors of real-valued targets, "
             f"not the classes of {task.target!r}",
             "use --target with numeric columns (e.g. redshift,log_mstar,log_ssfr)",
         )
+    counts = {"train": len(split.y_train), "val": len(split.y_val)}
+    check_enough_objects(counts, MIN_OBJECTS, f"protocol {protocol!r}")
+    check_valid_targets(np.concatenate([split.y_train, split.y_val, split.y_test]), task.columns)
+    check_not_constant(split.y_train, task.columns)
     return task.columns
 
 
@@ -64,7 +80,7 @@ def _point_and_samples(samples: np.ndarray) -> np.ndarray:
 @frozen_protocol("flow", FlowProtocolSettings)
 def fit_flow(split: FrozenSplit, task: Task, settings: FlowProtocolSettings, seed: int) -> HeadFit:
     """An ensemble of conditional spline flows; S samples and densities of the test truths."""
-    columns = _value_columns(task, "flow")
+    columns = _value_columns(task, split, "flow")
     flow_settings = FlowSettings(**{k: getattr(settings, k) for k in FlowSettings.model_fields})
     ensemble = fit_flow_ensemble(
         split.x_train, split.y_train, split.x_val, split.y_val, flow_settings, seed, columns
@@ -87,7 +103,7 @@ def fit_flow(split: FrozenSplit, task: Task, settings: FlowProtocolSettings, see
 @frozen_protocol("gaussian", GaussianSettings)
 def fit_gaussian(split: FrozenSplit, task: Task, settings: GaussianSettings, seed: int) -> HeadFit:
     """Ridge mean per object, one global sigma per column from the validation residuals."""
-    _value_columns(task, "gaussian")
+    _value_columns(task, split, "gaussian")
     val_pred, test_pred = ridge_point_predictions(
         split.x_train, split.y_train, split.x_val, split.y_val, split.x_test, settings.alpha_grid
     )
@@ -112,7 +128,7 @@ def fit_knn_posterior_protocol(
 ) -> HeadFit:
     """The targets of the k nearest training objects as samples; the median as the estimate."""
     del seed  # deterministic given the labelled subset
-    _value_columns(task, "knn_posterior")
+    _value_columns(task, split, "knn_posterior")
     start = time.perf_counter()
     result = fit_knn_posterior(
         split.x_train, split.y_train, split.x_val, split.y_val, split.x_test, settings.ks
