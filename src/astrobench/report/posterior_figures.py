@@ -8,6 +8,7 @@ against the uniform line, and example one-dimensional posteriors with the true v
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib
@@ -41,7 +42,7 @@ def tarp_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str)
     axis.set_aspect("equal")
     axis.set_xlabel("credibility level α")
     axis.set_ylabel("expected coverage")
-    axis.set_title(title, fontsize=9)
+    axis.set_title(textwrap.fill(title, 60), fontsize=8)
     axis.legend(fontsize=7, loc="upper left")
     return _to_png(figure)
 
@@ -62,7 +63,8 @@ def pit_figure(pits: Mapping[str, np.ndarray], title: str, bins: int = 10) -> by
     for axis in axes.ravel()[len(pits) :]:
         axis.set_visible(False)
     axes[0, 0].set_ylabel("density")
-    figure.suptitle(title, fontsize=9)
+    figure.suptitle(textwrap.fill(title, 40 * columns), fontsize=9)
+    figure.tight_layout()
     return _to_png(figure)
 
 
@@ -104,6 +106,6 @@ def example_posteriors_figure(
         axis.set_xlabel(column, fontsize=8)
         axis.tick_params(labelsize=7)
     axes[0, 0].legend(fontsize=6)
-    figure.suptitle(title, fontsize=9)
+    figure.suptitle(textwrap.fill(title, 45 * columns), fontsize=9)
     figure.tight_layout()
     return _to_png(figure)
