@@ -116,3 +116,23 @@ def test_bad_targets_exit_2_with_one_line(
         assert code == 2, stdout + stderr
         assert len(stderr.strip().splitlines()) == 1
         assert re.search(message, stderr), stderr
+
+
+def test_a_posterior_metric_can_be_the_headline(tmp_path: Path) -> None:
+    from astrobench.data.cutout_file import CutoutFile
+    from astrobench.errors import ConfigError
+    from astrobench.tasks.resolve import resolve_task
+
+    data = write_survey(tmp_path / "survey.h5", n=50)
+    with CutoutFile(data) as cutouts:
+        assert (
+            resolve_task(cutouts, "redshift", options={"headline": "nll"}).headline_metric == "nll"
+        )
+        task = resolve_task(
+            cutouts, "redshift,log_mstar", options={"headline": "log_mstar/coverage68"}
+        )
+        assert task.headline_metric == "log_mstar/coverage68"
+        with pytest.raises(ConfigError, match="no metric 'nl'"):
+            resolve_task(cutouts, "redshift", options={"headline": "nl"})
+        with pytest.raises(ConfigError, match="no metric 'nll'"):
+            resolve_task(cutouts, "label", options={"headline": "nll"})
