@@ -21,7 +21,15 @@ from astrobench.report import posterior_figures
 from astrobench.tasks.predictions import Predictions
 
 N_EXAMPLES = 8
-TABLE_METRICS = ("nll", "tarp_area", "tarp_max_deviation", "coverage68", "coverage95", "crps")
+TABLE_METRICS = (
+    "nll",
+    "nll_member_std",
+    "tarp_area",
+    "tarp_max_deviation",
+    "coverage68",
+    "coverage95",
+    "crps",
+)
 
 
 @dataclass
