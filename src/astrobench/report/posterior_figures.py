@@ -58,7 +58,7 @@ def pit_figure(pits: Mapping[str, np.ndarray], title: str, bins: int = 10) -> by
     for axis, (label, pit) in zip(axes.ravel(), pits.items(), strict=False):
         axis.hist(np.asarray(pit), bins=bins, range=(0, 1), density=True, color="tab:blue")
         axis.axhline(1.0, color="black", ls="--", lw=1)
-        axis.set_title(label, fontsize=8)
+        axis.set_title(textwrap.fill(label, 38), fontsize=7)
         axis.set_xlabel("PIT")
     for axis in axes.ravel()[len(pits) :]:
         axis.set_visible(False)
