@@ -73,7 +73,7 @@ def _value_columns(task: Task, split: FrozenSplit, protocol: str) -> tuple[str, 
     return task.columns
 
 
-def _point_and_samples(samples: np.ndarray) -> np.ndarray:
+def _posterior_median(samples: np.ndarray) -> np.ndarray:
     return np.asarray(np.median(samples, axis=1))  # [n, T]
 
 
@@ -90,7 +90,7 @@ def fit_flow(split: FrozenSplit, task: Task, settings: FlowProtocolSettings, see
     members = ensemble.member_log_density(split.x_test, split.y_test)  # [M, n]
     eval_seconds = time.perf_counter() - start
     return HeadFit(
-        y_pred=_point_and_samples(samples),
+        y_pred=_posterior_median(samples),
         probabilities=None,
         hyperparameters=ensemble.describe(),
         params_trainable=sum(p.numel() for m in ensemble.members for p in m.parameters()),
@@ -134,7 +134,7 @@ def fit_knn_posterior_protocol(
         split.x_train, split.y_train, split.x_val, split.y_val, split.x_test, settings.ks
     )
     return HeadFit(
-        y_pred=_point_and_samples(result.samples),
+        y_pred=_posterior_median(result.samples),
         probabilities=None,
         hyperparameters={"k": result.k, "metric": "cosine"},
         params_trainable=0,
