@@ -221,3 +221,12 @@ def test_verdict_tolerances_widen_on_small_test_sets() -> None:
     assert verdict.label == cal.CALIBRATED, str(verdict)  # 60 objects: ±5 % would be noise
     shrunk, _ = gaussian_posteriors(60, 200, 1, spread=1 / 3, seed=10)
     assert cal.calibration_verdict(shrunk, truths).label == cal.OVER_CONFIDENT
+
+
+def test_verdict_names_the_failing_column() -> None:
+    samples, truths = gaussian_posteriors(1000, 100, 2, seed=11)
+    samples[:, :, 1] = samples[:, :, 1] * 0.3 + 0.7 * truths[:, None, 1].mean()
+    verdict = cal.calibration_verdict(samples, truths, columns=("redshift", "log_mstar"))
+    assert verdict.label == cal.OVER_CONFIDENT
+    assert verdict.reasons[0].startswith("log_mstar: 68% interval covers")
+    assert not any(r.startswith("redshift") for r in verdict.reasons)

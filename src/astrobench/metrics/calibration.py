@@ -255,6 +255,7 @@ def calibration_verdict(
     coverage_tolerance: dict[float, float] | None = None,
     tarp_tolerance: float = DEFAULT_TARP_TOLERANCE,
     seed: int = 0,
+    columns: tuple[str, ...] | None = None,
 ) -> CalibrationVerdict:
     """Calibrated, over-confident or under-confident, from interval coverage and TARP.
 
@@ -267,6 +268,7 @@ def calibration_verdict(
 
     On small test sets the tolerances widen to what chance alone allows: three binomial
     standard errors for a coverage, the 99 % Kolmogorov-Smirnov bound 1.63 / √n for TARP.
+    `columns` names the target columns in the reasons (default: their indices).
     """
     samples, truths = _as_posterior(samples, truths)
     n = len(truths)
@@ -276,7 +278,8 @@ def calibration_verdict(
     }
     coverage = {level: interval_coverage(samples, truths, level) for level in tolerance}
     tarp = tarp_coverage(samples, truths, seed=seed)
-    reasons, excess = _coverage_failures(coverage, tolerance)
+    names = columns or tuple(f"column {i}" for i in range(truths.shape[1]))
+    reasons, excess = _coverage_failures(coverage, tolerance, names)
     tarp_allowed = max(tarp_tolerance, 1.63 / float(np.sqrt(n)))
     if tarp.max_deviation > tarp_allowed:
         if not reasons:
@@ -292,19 +295,17 @@ def calibration_verdict(
 
 
 def _coverage_failures(
-    coverage: dict[float, np.ndarray], tolerance: dict[float, float]
+    coverage: dict[float, np.ndarray], tolerance: dict[float, float], names: tuple[str, ...]
 ) -> tuple[list[str], dict[str, float]]:
     """Reasons and, per direction, the total excess of coverages outside their tolerance."""
     excess = {OVER_CONFIDENT: 0.0, UNDER_CONFIDENT: 0.0}
     reasons: list[str] = []
     for level, allowed in tolerance.items():
-        for column, value in enumerate(coverage[level]):
+        for name, value in zip(names, coverage[level], strict=True):
             miss = float(value) - level
             if abs(miss) > allowed:
                 excess[OVER_CONFIDENT if miss < 0 else UNDER_CONFIDENT] += abs(miss) - allowed
-                reasons.append(
-                    f"column {column}: {level:.0%} interval covers {value:.1%} (±{allowed:.1%})"
-                )
+                reasons.append(f"{name}: {level:.0%} interval covers {value:.1%} (±{allowed:.1%})")
     return reasons, excess
 
 

@@ -90,7 +90,9 @@ def posterior_table(
     """One row per backbone x protocol, lowest NLL first (groups without a density last)."""
     rows = []
     for entry in sorted(found, key=_nll):
-        verdict = calibration.calibration_verdict(entry.samples, entry.predictions.y_true)
+        verdict = calibration.calibration_verdict(
+            entry.samples, entry.predictions.y_true, columns=tuple(columns)
+        )
         row = {"backbone": entry.group.backbone, "protocol": entry.group.protocol}
         row.update({name: _cell(entry.group, name) for name in TABLE_METRICS})
         if "redshift" in columns:
