@@ -25,9 +25,11 @@ def encoder_sidecar(
     epochs: int,
     split_seed: int = 0,
 ) -> dict[str, Any]:
-    """The `encoder.json` contents for the encoder of `model` (see the brief's sidecar keys)."""
+    """The `encoder.json` contents for the encoder of `model` (see models/encoder_checkpoint.py)."""
     config = model.config
     return {
+        "family": "vit",
+        "modality": "image",
         "arch": config.arch,
         "patch_size": config.patch_size,
         "img_size": config.img_size,
