@@ -80,6 +80,7 @@ def test_baselines_from_the_command_line(tmp_path: Path, run_cli) -> None:  # ty
         "--out", out,
     )  # fmt: skip
     assert code == 0, stdout
+    assert "coverage68" in stdout and "nll" in stdout  # calibration beside accuracy in the table
     records = {r["protocol"]: r for r in json.loads((out / "results.json").read_text())["records"]}
     gaussian = records["gaussian"]["metrics"]
     assert {"nll", "crps", "pit_ks_pvalue", "sigma_nmad"} <= gaussian.keys()

@@ -29,6 +29,8 @@ POSTERIOR_METRICS = POSTERIOR_LOWER_IS_BETTER | {
     "pit_ks_pvalue",
 }
 
+POSTERIOR_TABLE_METRICS = ("nll", "tarp_max_deviation", "coverage68", "coverage95")  # CLI table
+
 
 def is_posterior_metric(name: str) -> bool:
     """Whether metric `name` (per-column names included) needs posterior samples."""
