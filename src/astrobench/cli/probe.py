@@ -124,7 +124,7 @@ def _print_table(report: Any) -> None:
             str(len(row["seeds"])),
             headline.mean_std(3),
             headline.min_max(3),
-            *(summaries[m].mean_std(3) for m in metrics[1:] if m in summaries),
+            *(summaries[m].mean_std(3) if m in summaries else "–" for m in metrics[1:]),
         )
     console = Console()
     if not console.is_terminal:
