@@ -151,8 +151,12 @@ def pretrain_specformer(
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(
         out_dir / "specformer.json",
-        {"specformer": config.to_dict(), "n_spans": n_spans, "span_tokens": model.span_tokens,
-         "train": train_config.to_dict()},
+        {
+            "specformer": config.to_dict(),
+            "n_spans": n_spans,
+            "span_tokens": model.span_tokens,
+            "train": train_config.to_dict(),
+        },
     )
     trainer = Trainer(
         model, specformer_loss, spectra.train, train_config, out_dir, model.param_groups(0.1)

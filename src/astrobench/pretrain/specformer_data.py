@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from astrobench.data.cutout_file import CutoutFile
-from astrobench.data.splits import split_indices
 from astrobench.data.spectrum_dataset import SpectrumDataset, check_finite_spectra, require_spectra
+from astrobench.data.splits import split_indices
 from astrobench.errors import InsufficientDataError
 from astrobench.pretrain.mae_data import file_fingerprint
 

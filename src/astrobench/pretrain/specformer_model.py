@@ -80,16 +80,22 @@ class MaskedSpectrumModel(nn.Module):
         pred = self.head(self.encoder.encode_tokens(hidden)[:, 1:])  # [B, K, W]
         return pred, target, mask
 
-    def forward(self, flux: torch.Tensor, ivar: torch.Tensor | None = None) -> torch.Tensor:
-        """Masked-window MSE, weighted by relative inverse variance (scalar)."""
-        pred, target, mask = self.reconstruct(flux)
+    def forward(
+        self, flux: torch.Tensor, ivar: torch.Tensor | None = None, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Masked-window MSE, weighted by relative inverse variance (scalar).
+
+        `mask` [B, K] fixes the hidden windows (None: random spans).
+        """
+        pred, target, mask = self.reconstruct(flux, mask)
         weight = windows(pixel_weights(ivar, flux.float()), self.encoder.windowing)  # [B, K, W]
         weight = weight * mask[..., None]
         return (weight * (pred - target) ** 2).sum() / weight.sum().clamp_min(1e-12)
 
     def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
         """AdamW groups: decay on matrices; none on norms, biases and position embeddings."""
-        decay, no_decay = [], []
+        decay: list[nn.Parameter] = []
+        no_decay: list[nn.Parameter] = []
         for name, param in self.named_parameters():
             if not param.requires_grad:
                 continue

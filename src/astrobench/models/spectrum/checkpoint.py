@@ -87,7 +87,9 @@ def load_state(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], d
         sidecar = json.loads(sidecar_path.read_text())
         state = load_file(str(weights))
     except (OSError, json.JSONDecodeError, SafetensorError) as exc:
-        raise CheckpointError(f"{path}: unreadable encoder checkpoint ({exc})", "re-export it") from exc
+        raise CheckpointError(
+            f"{path}: unreadable encoder checkpoint ({exc})", "re-export it"
+        ) from exc
     if sidecar.get("format") != FORMAT_NAME:
         raise CheckpointError(f"{sidecar_path}: not an {FORMAT_NAME} sidecar", "re-export it")
     return state, sidecar
