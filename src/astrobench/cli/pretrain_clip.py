@@ -62,7 +62,7 @@ def clip(
         logit_scale=logit_scale,
         learnable_scale=learnable_scale,
         unfreeze=unfreeze,
-        token_store=token_store,  # type: ignore[arg-type]
+        token_store=token_store,
         lr=lr or None,
         num_workers=num_workers,
         seed=seed,
