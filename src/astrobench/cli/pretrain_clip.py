@@ -26,6 +26,9 @@ def clip(
     embed_dim: int = typer.Option(512, "--embed-dim", help="Aligned embedding width."),
     heads: int = typer.Option(4, help="Attention heads of each cross-attention head."),
     dropout: float = typer.Option(0.0, help="Dropout in the heads' MLPs."),
+    mlp_ratio: float = typer.Option(
+        1.0, "--mlp-ratio", help="Heads' MLP hidden width / embed dim (paper 1, its code 4)."
+    ),
     logit_scale: float = typer.Option(15.5, "--logit-scale", help="InfoNCE logit scale."),
     learnable_scale: bool = typer.Option(
         False, "--learnable-scale", help="Learn the logit scale instead of fixing it."
@@ -59,6 +62,7 @@ def clip(
         embed_dim=embed_dim,
         heads=heads,
         dropout=dropout,
+        mlp_ratio=mlp_ratio,
         logit_scale=logit_scale,
         learnable_scale=learnable_scale,
         unfreeze=unfreeze,

@@ -77,10 +77,12 @@ def _splits(data: Path, seed: int, batch_size: int) -> tuple[np.ndarray, np.ndar
     return train, val
 
 
-def _heads(towers: Towers, embed_dim: int, heads: int, dropout: float) -> tuple[Any, Any]:
+def _heads(
+    towers: Towers, embed_dim: int, heads: int, dropout: float, mlp_ratio: float
+) -> tuple[Any, Any]:
     # Seed 003 §3.3 / public code: the residual MLP on the spectrum side.
-    image = HeadConfig(towers.image.num_features, embed_dim, heads, False, dropout)
-    spectrum = HeadConfig(towers.spectrum.num_features, embed_dim, heads, True, dropout)
+    image = HeadConfig(towers.image.num_features, embed_dim, heads, False, dropout, mlp_ratio)
+    spectrum = HeadConfig(towers.spectrum.num_features, embed_dim, heads, True, dropout, mlp_ratio)
     return CrossAttentionHead(image), CrossAttentionHead(spectrum)
 
 
@@ -132,6 +134,7 @@ def pretrain_clip(
     embed_dim: int = 512,
     heads: int = 4,
     dropout: float = 0.0,
+    mlp_ratio: float = 1.0,
     logit_scale: float = PAPER_LOGIT_SCALE,
     learnable_scale: bool = False,
     unfreeze: bool = False,
@@ -154,6 +157,7 @@ def pretrain_clip(
         resume: continue from the last checkpoint in `out`.
         image_bands: the file's bands fed to the image tower (None: all).
         embed_dim, heads, dropout: the cross-attention heads (paper: 512, 4).
+        mlp_ratio: hidden width of the heads' MLP / embed_dim (paper text: 1; its code: 4).
         logit_scale: the InfoNCE logit scale (paper: 15.5, fixed).
         learnable_scale: learn the logit scale instead (starting from `logit_scale`).
         unfreeze: train the towers too (no token cache).
@@ -176,7 +180,7 @@ def pretrain_clip(
     data_hash = file_fingerprint(path)
     out_dir = Path(out)
     torch.manual_seed(seed)
-    image_head, spectrum_head = _heads(towers, embed_dim, heads, dropout)
+    image_head, spectrum_head = _heads(towers, embed_dim, heads, dropout, mlp_ratio)
     dataset: Dataset[Any]
     if unfreeze:
         model = ClipModel(image_head, spectrum_head, logit_scale, learnable_scale, towers, True)
@@ -193,7 +197,12 @@ def pretrain_clip(
     settings = {
         "image": image,
         "spectrum": spectrum,
-        "heads": {"embed_dim": embed_dim, "heads": heads, "dropout": dropout},
+        "heads": {
+            "embed_dim": embed_dim,
+            "heads": heads,
+            "dropout": dropout,
+            "mlp_ratio": mlp_ratio,
+        },
         "logit_scale": logit_scale,
         "learnable_scale": learnable_scale,
         "unfreeze": unfreeze,

@@ -1,11 +1,15 @@
 """The AstroCLIP projection head (seed 003 §3.3, Appendix B3): one learned query attends over
 all final tokens of a tower, then an MLP; outputs are L2-normalised embeddings.
 
-    tokens [B, N, D_tower] -> keys, values [B, H, N, E/H]; query q [1, H, 1, E/H] (learned)
-    -> z* = attention(q, K, V) [B, E] -> out projection -> LayerNorm -> MLP (E -> 4E -> E)
-    -> z = z* + MLP(z*) (residual; the paper's spectrum head) or MLP(z*) -> z / |z|
+    tokens [B, N, D_tower] -> LayerNorm -> keys W_k t + b_k, values W_v t + b_v (E wide, H heads);
+    query q [E] (learned) -> z* = out(softmax(q_h . k_h / sqrt(E/H)) v_h, heads concatenated)
+    -> z = z* + MLP(LayerNorm(z*)) (residual; the paper's spectrum head) or MLP(...) -> z / |z|
+    (MLP: E -> mlp_ratio E -> E, GELU)
 
-Attention runs through `scaled_dot_product_attention`; `attention_weights` gives the maps of
+This is standard multi-head cross-attention with one query, computed exactly but without
+forming keys and values for every token: the query is folded into W_k, and tokens are pooled
+before W_v (both linear). The cost per token falls from D x E to D x H multiply-adds, which is
+what makes an alignment epoch over cached tokens cheap. `attention_weights` gives the maps of
 seed 003 Appendix D (which tokens the query looks at, per head).
 """
 
@@ -29,6 +33,9 @@ class HeadConfig:
     heads: int = 4
     residual: bool = False
     dropout: float = 0.0
+    # Seed 003 B3: "two linear layers with 512 embedding dimensions" (hidden = E); the public
+    # AstroCLIP code uses a 4E hidden layer (mlp_ratio=4).
+    mlp_ratio: float = 1.0
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -49,25 +56,35 @@ class CrossAttentionHead(nn.Module):
         self.value = nn.Linear(config.token_dim, e)
         self.out = nn.Linear(e, e)
         self.norm = nn.LayerNorm(e)
-        self.mlp = Mlp(e, 4 * e, dropout=config.dropout)
+        self.mlp = Mlp(e, int(config.mlp_ratio * e), dropout=config.dropout)
 
-    def _split(self, x: torch.Tensor) -> torch.Tensor:
-        b, n, e = x.shape  # [B, N, E]
-        return x.reshape(b, n, self.config.heads, e // self.config.heads).transpose(1, 2)
+    def _scores(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(attention logits [B, H, N], normalised tokens [B, N, D]).
 
-    def _qkv(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        With one query, q . (W_k t + b_k) = (W_k^T q) . t + const: the query is folded into the
+        key weights once, so no [B, N, E] key tensor is ever formed (the constant cancels in
+        the softmax).
+        """
+        c = self.config
         t = self.norm_tokens(tokens)  # [B, N, D]
-        k, v = self._split(self.key(t)), self._split(self.value(t))  # [B, H, N, E/H]
-        q = self._split(self.query.expand(len(tokens), -1, -1))  # [B, H, 1, E/H]
-        return q, k, v
+        q = self.query.reshape(c.heads, -1)  # [H, E/H]
+        w_k = self.key.weight.reshape(c.heads, -1, c.token_dim)  # [H, E/H, D]
+        folded = torch.einsum("hc,hcd->hd", q, w_k)  # [H, D]
+        scale = (c.embed_dim // c.heads) ** -0.5
+        return torch.einsum("bnd,hd->bhn", t, folded) * scale, t
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Unnormalised embedding [B, E] of tower tokens [B, N, D]."""
-        q, k, v = self._qkv(tokens)
-        pooled = F.scaled_dot_product_attention(q, k, v)  # [B, H, 1, E/H]
-        z = self.out(pooled.transpose(1, 2).reshape(len(tokens), -1))  # [B, E]
+        c = self.config
+        scores, t = self._scores(tokens)
+        weights = scores.softmax(dim=-1)  # [B, H, N]
+        # sum_n a_n (W_v t_n + b_v) = W_v (sum_n a_n t_n) + b_v: pool first, project after.
+        pooled = torch.einsum("bhn,bnd->bhd", weights, t)  # [B, H, D]
+        w_v = self.value.weight.reshape(c.heads, -1, c.token_dim)  # [H, E/H, D]
+        values = torch.einsum("bhd,hcd->bhc", pooled, w_v) + self.value.bias.reshape(c.heads, -1)
+        z = self.out(values.reshape(len(tokens), -1))  # [B, E]
         mlp = self.mlp(self.norm(z))  # [B, E]
-        return z + mlp if self.config.residual else mlp
+        return z + mlp if c.residual else mlp
 
     def embed(self, tokens: torch.Tensor) -> torch.Tensor:
         """L2-normalised embedding [B, E]."""
@@ -76,6 +93,4 @@ class CrossAttentionHead(nn.Module):
     @torch.no_grad()
     def attention_weights(self, tokens: torch.Tensor) -> torch.Tensor:
         """Attention of the query over the tokens, per head [B, H, N] (rows sum to 1)."""
-        q, k, _ = self._qkv(tokens)
-        scores = (q @ k.transpose(-2, -1)) * q.shape[-1] ** -0.5  # [B, H, 1, N]
-        return scores.softmax(dim=-1)[:, :, 0]
+        return self._scores(tokens)[0].softmax(dim=-1)
