@@ -239,7 +239,7 @@ def pretrain_clip(
             "source": "astrobench pretrain clip",
         }
         folders = _export(model, towers, out_dir, extra)
-        validation = validation_retrieval(model.aligned_encoders(towers), towers, path, val_idx)
+        validation = validation_retrieval(model.aligned_encoders(towers), path, val_idx)
         rate = _mean_rate(history)
         write_json_atomic(
             out_dir / "history.json",

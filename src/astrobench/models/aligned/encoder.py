@@ -34,6 +34,10 @@ class AlignedEncoder(Backbone):
             extra=extra,
         )
 
+    def check_grid(self, wavelength_angstrom: Any, source: str = "the data") -> None:
+        """The spectrum tower's grid check (see SpecFormer.check_grid)."""
+        self.tower.check_grid(wavelength_angstrom, source)  # type: ignore[operator]
+
     def forward_tokens(self, x: Any) -> torch.Tensor:
         """The tower's final tokens [B, N, D]."""
         return self.tower.forward_tokens(x)
