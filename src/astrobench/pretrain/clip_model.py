@@ -86,12 +86,14 @@ class ClipModel(nn.Module):
         }
 
     def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
-        """AdamW groups over trainable parameters: decay on matrices only."""
+        """AdamW groups over trainable parameters: decay on weight matrices only (not on norms,
+        biases, position embeddings, the learned queries or the logit scale)."""
         decay: list[nn.Parameter] = []
         no_decay: list[nn.Parameter] = []
-        for param in self.parameters():
+        for name, param in self.named_parameters():
             if param.requires_grad:
-                (decay if param.ndim >= 2 else no_decay).append(param)
+                matrix = param.ndim >= 2 and not name.endswith(("query", "pos_embed"))
+                (decay if matrix else no_decay).append(param)
         return [
             {"params": decay, "weight_decay": weight_decay},
             {"params": no_decay, "weight_decay": 0.0},
