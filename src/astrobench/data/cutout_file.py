@@ -264,11 +264,15 @@ class CutoutFile:
         rows = np.asarray(indices, dtype=np.int64)
         if rows.size == 0:
             return np.empty((0, self._h5[name].shape[1]), dtype=np.float32)
+        span = int(rows[-1]) - int(rows[0]) + 1
         try:
-            block = self._h5[name][int(rows[0]) : int(rows[-1]) + 1]  # [span, L] one read
+            if span <= 2 * rows.size:  # dense: one contiguous read, then pick
+                block = self._h5[name][int(rows[0]) : int(rows[-1]) + 1][rows - rows[0]]
+            else:  # sparse: read only the rows asked for
+                block = self._h5[name][rows]
         except OSError as exc:
             raise _corrupt(self.path, int(rows[0]), exc, what="spectrum") from exc
-        return np.asarray(block[rows - rows[0]], dtype=np.float32)
+        return np.asarray(block, dtype=np.float32)
 
     def read_boxes(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Boxes [K, 4] (x0, y0, x1, y1 pixels) and their labels [K] of object `index`."""
