@@ -71,7 +71,11 @@ def search(
     """Search `n_queries` random test objects' `query_modality` embeddings; write a PNG grid."""
     if query_modality not in MODALITIES:
         raise ConfigError(f"unknown query modality {query_modality!r}", "use image or spectrum")
-    encoders = resolve_encoders(backbone, data)
+    path = Path(data)
+    if query_modality == "spectrum":
+        with CutoutFile(path) as cutouts:
+            require_spectra(cutouts)
+    encoders = resolve_encoders(backbone, path)
     if query_modality not in encoders:
         raise ConfigError(
             f"{backbone} has no {query_modality} encoder", f"it has: {', '.join(encoders)}"
@@ -80,7 +84,6 @@ def search(
     target = target_modality or (other[0] if other else query_modality)
     if target not in encoders:
         raise ConfigError(f"{backbone} has no {target} encoder", f"it has: {', '.join(encoders)}")
-    path = Path(data)
     with CutoutFile(path) as cutouts:
         if "spectrum" in (query_modality, target):
             require_spectra(cutouts)

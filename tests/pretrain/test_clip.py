@@ -223,7 +223,11 @@ def test_spectrum_tower_of_another_grid_is_refused(
     from astrobench.models.spectrum.specformer import SpecFormer, SpecFormerConfig
 
     other = SpecFormer(SpecFormerConfig(300, 3600.0, 9800.0))
-    save_state(tmp_path / "spec", other.state_dict(), specformer_sidecar(other, epochs=1))
+    save_state(
+        tmp_path / "spec",
+        other.state_dict(),
+        specformer_sidecar(other, epochs=1, data_hash="x", source="test"),
+    )
     args = [
         "--image",
         "vit_tiny_p4",

@@ -40,6 +40,9 @@ def clip(
     lr: float = typer.Option(0.0, help="Peak learning rate; 0: 5e-4."),
     num_workers: int = typer.Option(0, "--num-workers", help="Data-loading worker processes."),
     seed: int = typer.Option(0, help="Seed of split, initialisation and data order."),
+    split_seed: int = typer.Option(
+        0, "--split-seed", help="Seed of the train/val/test split (val and test held out)."
+    ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
     threads: int = typer.Option(0, help="CPU threads for torch; 0: torch's default."),
 ) -> None:
@@ -70,6 +73,7 @@ def clip(
         lr=lr or None,
         num_workers=num_workers,
         seed=seed,
+        split_seed=split_seed,
         device=device,
     )
     last = result.history[-1] if result.history else {}

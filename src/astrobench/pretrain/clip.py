@@ -33,13 +33,13 @@ from astrobench.data.splits import split_indices
 from astrobench.errors import ConfigError, InsufficientDataError
 from astrobench.models.aligned.checkpoint import save_aligned
 from astrobench.models.aligned.head import CrossAttentionHead, HeadConfig
+from astrobench.models.encoder_provenance import content_sha256
 from astrobench.models.spectrum.checkpoint import spectrum_normalisation
 from astrobench.pretrain.clip_cache import TokenPairs, TokenStore, tower_tokens
 from astrobench.pretrain.clip_eval import validation_retrieval
 from astrobench.pretrain.clip_loss import PAPER_LOGIT_SCALE
 from astrobench.pretrain.clip_model import ClipModel
 from astrobench.pretrain.clip_towers import Towers, build_towers, freeze
-from astrobench.pretrain.mae_data import file_fingerprint
 from astrobench.registry import register_pretrainer
 
 DEFAULT_LR = 5.0e-4
@@ -91,7 +91,7 @@ def _tower_records(towers: Towers) -> dict[str, dict[str, Any]]:
         "image": {"spec": towers.image_spec, "build": towers.build_options()},
         "spectrum": {
             "spec": towers.spectrum_spec,
-            "specformer": towers.spectrum.config.to_dict(),
+            "specformer": towers.spectrum.config.to_dict(),  # type: ignore[union-attr,operator]
         },
     }
 
@@ -143,6 +143,7 @@ def pretrain_clip(
     warmup_epochs: float | None = None,
     num_workers: int = 0,
     seed: int = 0,
+    split_seed: int = 0,
     device: str = "auto",
 ) -> ClipRunResult:
     """Align the towers `image` and `spectrum` on the pairs of `data`; export both to `out`.
@@ -165,7 +166,8 @@ def pretrain_clip(
         lr: peak learning rate (None: 5e-4).
         warmup_epochs: linear warmup (None: 10 % of the epochs).
         num_workers: data-loading worker processes.
-        seed: seed of the split, initialisation and data order.
+        seed: seed of the initialisation and data order.
+        split_seed: seed of the train/val/test split; its val and test objects are held out.
         device: "auto", "cpu", "cuda" or "mps".
     """
     from astrobench.train import TrainConfig, Trainer
@@ -175,9 +177,9 @@ def pretrain_clip(
     if logit_scale <= 0:
         raise ConfigError(f"logit scale must be positive, got {logit_scale}")
     path = Path(data)
-    train_idx, val_idx = _splits(path, seed, batch_size)
+    train_idx, val_idx = _splits(path, split_seed, batch_size)
     towers = build_towers(path, image, spectrum, image_bands)
-    data_hash = file_fingerprint(path)
+    data_hash = content_sha256(path)
     out_dir = Path(out)
     torch.manual_seed(seed)
     image_head, spectrum_head = _heads(towers, embed_dim, heads, dropout, mlp_ratio)
@@ -208,6 +210,7 @@ def pretrain_clip(
         "unfreeze": unfreeze,
         "bands": towers.bands,
         "data_hash": data_hash,
+        "split_seed": split_seed,
     }
     config = TrainConfig(
         epochs=epochs,
@@ -234,6 +237,7 @@ def pretrain_clip(
         model = model.cpu().float()
         extra = {
             "data_hash": data_hash,
+            "split_seed": split_seed,
             "epochs": epochs,
             "logit_scale": float(model.logit_scale()),
             "source": "astrobench pretrain clip",

@@ -18,11 +18,12 @@ import torch
 
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.spectrum_dataset import require_spectra
+from astrobench.errors import ConfigError
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
 from astrobench.models.input_preparation import input_preparation, prepare_inputs
 from astrobench.models.spectrum.create import create_spectrum_encoder
-from astrobench.models.spectrum.specformer import SpecFormer
+from astrobench.models.spectrum.specformer import SpecFormerConfig
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Towers:
     """The image and spectrum towers and what feeding the image tower needs."""
 
     image: Backbone
-    spectrum: SpecFormer
+    spectrum: Backbone  # a spectrum encoder: SpecFormer, or an aligned spectrum tower
     image_spec: str
     spectrum_spec: str
     channels: list[int]  # the file's channels the image tower reads, in its band order
@@ -68,6 +69,11 @@ def build_towers(
         side = cutouts.image_shape[1]
         source = str(cutouts.path)
     spectrum = create_spectrum_encoder(spectrum_spec, grid, source)
+    if not isinstance(getattr(spectrum, "config", None), SpecFormerConfig):
+        raise ConfigError(
+            f"{spectrum_spec} is not a SpecFormer (an aligned tower cannot be aligned again)",
+            "give a `pretrain specformer` checkpoint or specformer_<size>",
+        )
     image = create_backbone(image_spec, bands=bands, img_size=natural_img_size(image_spec, side))
     recipe = input_preparation(image.meta.to_dict(), channels, bands, side, "error")
     return Towers(image, spectrum, image_spec, spectrum_spec, channels, bands, recipe)
@@ -86,7 +92,7 @@ def tower_identity(towers: Towers) -> dict[str, Any]:
         "image_weights": towers.image.weights_hash(),
         "spectrum_weights": towers.spectrum.weights_hash(),
         "recipe": towers.recipe,
-        "spectrum_config": towers.spectrum.config.to_dict(),
+        "spectrum_config": towers.spectrum.meta.to_dict(),
     }
 
 

@@ -62,6 +62,7 @@ def _finish(
     sidecar = specformer_sidecar(
         model.encoder,
         data_hash=data.data_hash,
+        split_seed=data.split_seed,
         epochs=epochs,
         source="astrobench pretrain specformer",
         pretrainer={
@@ -98,6 +99,7 @@ def pretrain_specformer(
     warmup_epochs: float | None = None,
     num_workers: int = 0,
     seed: int = 0,
+    split_seed: int = 0,
     device: str = "auto",
 ) -> SpecformerRunResult:
     """Pretrain a SpecFormer by masked spectrum modelling on `data`; export it to `out`.
@@ -116,14 +118,15 @@ def pretrain_specformer(
         lr: peak learning rate (None: 3e-4).
         warmup_epochs: linear warmup length (None: 10 % of the epochs).
         num_workers: data-loading worker processes.
-        seed: seed of the split, initialisation, masking and data order.
+        seed: seed of the initialisation, masking and data order.
+        split_seed: seed of the train/val/test split; its val and test objects are held out.
         device: "auto", "cpu", "cuda" or "mps".
     """
     from astrobench.train import TrainConfig, Trainer
 
     if epochs < 1:
         raise ConfigError(f"epochs must be >= 1, got {epochs}")
-    spectra = build_spectrum_data(data, batch_size=batch_size, seed=seed)
+    spectra = build_spectrum_data(data, batch_size=batch_size, split_seed=split_seed)
     grid = spectra.wavelength_angstrom
     config = SpecFormerConfig(
         int(grid.size), float(grid[0]), float(grid[-1]), size, window, stride, dropout
@@ -145,7 +148,11 @@ def pretrain_specformer(
         num_workers=num_workers,
         seed=seed,
         device=device,  # type: ignore[arg-type]
-        extra={"specformer": config.to_dict(), "data_hash": spectra.data_hash},
+        extra={
+            "specformer": config.to_dict(),
+            "data_hash": spectra.data_hash,
+            "split_seed": split_seed,
+        },
     )
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)

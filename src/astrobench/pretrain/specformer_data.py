@@ -17,7 +17,7 @@ from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.spectrum_dataset import SpectrumDataset, check_finite_spectra, require_spectra
 from astrobench.data.splits import split_indices
 from astrobench.errors import InsufficientDataError
-from astrobench.pretrain.mae_data import file_fingerprint
+from astrobench.models.encoder_provenance import content_sha256
 
 
 @dataclass
@@ -28,17 +28,18 @@ class SpectrumData:
     val: SpectrumDataset
     wavelength_angstrom: np.ndarray
     has_ivar: bool
-    data_hash: str
+    data_hash: str  # sha256 of the file's bytes
+    split_seed: int
 
 
 def build_spectrum_data(
-    path: str | os.PathLike[str], *, batch_size: int, seed: int = 0
+    path: str | os.PathLike[str], *, batch_size: int, split_seed: int = 0
 ) -> SpectrumData:
     """Checked train/val spectrum datasets of `path` (see the module docstring)."""
     file = Path(path)
     with CutoutFile(file) as cutouts:
         grid = require_spectra(cutouts)
-        splits = split_indices(cutouts, seed=seed)
+        splits = split_indices(cutouts, seed=split_seed)
         n_objects = len(cutouts)
         has_ivar = cutouts.has_spectra_ivar
     train, val = splits["train"], splits["val"]
@@ -56,5 +57,6 @@ def build_spectrum_data(
         SpectrumDataset(file, val),
         grid,
         has_ivar,
-        file_fingerprint(file),
+        content_sha256(file),
+        split_seed,
     )

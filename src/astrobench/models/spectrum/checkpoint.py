@@ -11,7 +11,6 @@ both atomically), with the keys a spectrum encoder needs:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,9 +18,8 @@ from typing import Any
 
 import torch
 
-from astrobench.atomic import atomic_path, write_json_atomic
 from astrobench.errors import CheckpointError
-from astrobench.models.encoder_checkpoint import FORMAT_NAME, FORMAT_VERSION, encoder_paths
+from astrobench.models.encoder_checkpoint import load_encoder_state, save_encoder
 from astrobench.models.spectrum.specformer import SpecFormer, SpecFormerConfig
 from astrobench.models.spectrum.tokenize import STD_FLOOR
 
@@ -58,41 +56,12 @@ def save_state(
     folder: str | os.PathLike[str], state: Mapping[str, torch.Tensor], sidecar: Mapping[str, Any]
 ) -> Path:
     """Write FOLDER/encoder.safetensors then FOLDER/encoder.json atomically; the weights path."""
-    from safetensors.torch import save_file
-
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
-    weights = out / "encoder.safetensors"
-    with atomic_path(weights) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT_NAME})
-    write_json_atomic(
-        out / "encoder.json", {"format": FORMAT_NAME, "version": FORMAT_VERSION, **sidecar}
-    )
-    return weights
+    return save_encoder(folder, dict(state), sidecar)
 
 
 def load_state(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """(state dict, sidecar) of any astrobench encoder checkpoint, without family checks."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    weights, sidecar_path = encoder_paths(path)
-    if not weights.exists() or not sidecar_path.exists():
-        raise CheckpointError(
-            f"no encoder at {path} (need {weights.name} and {sidecar_path.name})",
-            "point at the folder written by `astrobench pretrain`",
-        )
-    try:
-        sidecar = json.loads(sidecar_path.read_text())
-        state = load_file(str(weights))
-    except (OSError, json.JSONDecodeError, SafetensorError) as exc:
-        raise CheckpointError(
-            f"{path}: unreadable encoder checkpoint ({exc})", "re-export it"
-        ) from exc
-    if sidecar.get("format") != FORMAT_NAME:
-        raise CheckpointError(f"{sidecar_path}: not an {FORMAT_NAME} sidecar", "re-export it")
-    return state, sidecar
+    """(state dict, checked sidecar) of any astrobench encoder checkpoint."""
+    return load_encoder_state(path)
 
 
 def build_specformer(sidecar: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> SpecFormer:
