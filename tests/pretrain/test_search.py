@@ -117,3 +117,41 @@ def test_spectrum_search_on_a_file_without_spectra_is_refused(
             ]
         )
     assert stop.value.code == 2 and "no spectra" in capsys.readouterr().err
+
+
+def test_ckpt_specs_rebuild_aligned_towers_through_the_family_registry(
+    clip_run: tuple[Path, Path],
+) -> None:
+    import torch
+
+    from astrobench.models.aligned.checkpoint import load_aligned
+    from astrobench.models.create import create_backbone
+
+    _, out = clip_run
+    for modality in ("image", "spectrum"):
+        built = create_backbone(f"ckpt:{out}?modality={modality}")
+        direct = load_aligned(out, modality)
+        assert built.modality == modality and built.weights_hash() == direct.weights_hash()
+    x = torch.randn(2, 200) + 5
+    with torch.no_grad():
+        torch.testing.assert_close(
+            create_backbone(f"ckpt:{out}?modality=spectrum").forward_features(x),
+            load_aligned(out, "spectrum").forward_features(x),
+        )
+
+
+def test_spectrum_embeddings_go_through_the_cache_keyed_by_modality(
+    clip_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from astrobench.models.embeddings import embed_file
+
+    data, out = clip_run
+    spectrum = embed_file(f"ckpt:{out}?modality=spectrum", data, cache_dir=tmp_path, progress=False)
+    image = embed_file(f"ckpt:{out}?modality=image", data, cache_dir=tmp_path, progress=False)
+    assert spectrum.meta["modality"] == "spectrum" and image.meta["modality"] == "image"
+    assert spectrum.key != image.key and not spectrum.from_cache
+    direct = embed_modalities(resolve_encoders(f"ckpt:{out}", data), data, np.arange(60))
+    np.testing.assert_allclose(spectrum.features, direct["spectrum"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(image.features, direct["image"], rtol=1e-5, atol=1e-6)
+    again = embed_file(f"ckpt:{out}?modality=spectrum", data, cache_dir=tmp_path, progress=False)
+    assert again.from_cache and np.array_equal(again.features, spectrum.features)
