@@ -155,3 +155,23 @@ def test_spectrum_embeddings_go_through_the_cache_keyed_by_modality(
     np.testing.assert_allclose(image.features, direct["image"], rtol=1e-5, atol=1e-6)
     again = embed_file(f"ckpt:{out}?modality=spectrum", data, cache_dir=tmp_path, progress=False)
     assert again.from_cache and np.array_equal(again.features, spectrum.features)
+
+
+def test_probe_runs_on_the_aligned_spectrum_tower(
+    clip_run: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data, out = clip_run
+    args = ["probe", "--backbone", f"ckpt:{out}?modality=spectrum", "--data", str(data)]
+    args += ["--target", "redshift", "--protocol", "knn", "--fractions", "1.0", "--seeds", "0"]
+    args += ["--json"]
+    monkeypatch.setenv("ASTROBENCH_HOME", str(tmp_path))
+    try:
+        code = main(args)
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+    captured = capsys.readouterr()
+    assert not code, captured.err
+    assert "r2" in captured.out
