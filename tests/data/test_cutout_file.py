@@ -252,3 +252,27 @@ def test_sigkilled_writer_never_leaves_a_complete_file(tmp_path: Path, run_cli) 
 def test_label_names_are_json(small_cutouts: Path) -> None:
     with h5py.File(small_cutouts, "r") as handle:
         assert json.loads(handle["catalog"].attrs["label_names"]) == ["a", "b", "c"]
+
+
+def test_spectrum_rows_dense_and_sparse_reads_agree(tmp_path: Path) -> None:
+    from astrobench.data.cutout_writer import write_cutouts
+
+    rng = np.random.default_rng(0)
+    spectra = rng.normal(size=(50, 12)).astype(np.float32)
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((50, 1, 4, 4), np.float32),
+        {"object_id": np.arange(50)},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        spectra=spectra,
+        spectra_ivar=spectra**2,
+        wavelength_angstrom=np.arange(12, dtype=np.float32),
+    )
+    with CutoutFile(path) as cutouts:
+        for rows in (np.array([3, 4, 6]), np.array([0, 20, 49]), np.array([7])):
+            np.testing.assert_array_equal(cutouts.read_spectrum_rows(rows), spectra[rows])
+            np.testing.assert_array_equal(
+                cutouts.read_spectrum_rows(rows, ivar=True), spectra[rows] ** 2
+            )
+        assert cutouts.has_spectra_ivar

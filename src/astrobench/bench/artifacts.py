@@ -73,26 +73,46 @@ def resolve_backbones(
     """Backbone name -> spec for protocols; `pretrained:<name>` runs (or reuses) its step."""
     specs = {}
     for backbone in suite.backbones:
-        name = pretrain_step_name(backbone)
-        if name is None:
-            specs[backbone] = backbone
-            continue
-        step = suite.pretrain_step(name)
-        step_dir = pretrain_dir(suite, out, backbone)
-        encoder = step_dir / ENCODER_FILE
-        if encoder.is_file():
-            say(f"pretrain {step.name}: reusing {encoder}")
-        else:
-            say(f"pretrain {step.name}: {step.method} on {step.dataset} -> {step_dir}")
-            run_pretraining(step, data_paths[step.dataset], step_dir, progress=progress)
-            if not encoder.is_file():
-                raise ConfigError(
-                    f"pretrain {step.name}: {step.method} wrote no {ENCODER_FILE} in {step_dir}",
-                    "use a pretraining method that exports an encoder",
-                )
-        random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
-        specs[backbone] = f"ckpt:{encoder}{random_init}"
+        specs[backbone] = (
+            pretrained_spec(suite, backbone, out, data_paths, say=say, progress=progress)
+            if pretrain_step_name(backbone)
+            else backbone
+        )
     return specs
+
+
+def pretrained_spec(
+    suite: Suite, backbone: str, out: Path, data_paths: dict[str, Path], *, say: Say, progress: bool
+) -> str:
+    """`ckpt:` spec of `pretrained:<name>[?modality=m]`, running (or reusing) its step and the
+    steps it is built on; `?modality=m` picks one encoder of a step that writes several."""
+    name = pretrain_step_name(backbone)
+    assert name is not None
+    step = suite.pretrain_step(name)
+    step_dir = pretrain_dir(suite, out, backbone)
+    modality = backbone.partition("?modality=")[2]
+    encoder = step_dir / modality / ENCODER_FILE if modality else step_dir / ENCODER_FILE
+    if encoder.is_file():
+        say(f"pretrain {step.name}: reusing {encoder}")
+    else:
+        settings = {
+            key: pretrained_spec(suite, value, out, data_paths, say=say, progress=progress)
+            if isinstance(value, str) and pretrain_step_name(value)
+            else value
+            for key, value in step.settings.items()
+        }
+        say(f"pretrain {step.name}: {step.method} on {step.dataset} -> {step_dir}")
+        resolved = step.model_copy(update={"settings": settings})
+        run_pretraining(resolved, data_paths[step.dataset], step_dir, progress=progress)
+        if not encoder.is_file():
+            raise ConfigError(
+                f"pretrain {step.name}: {step.method} wrote no {encoder.relative_to(step_dir)} "
+                f"in {step_dir}",
+                "use a pretraining method that exports an encoder (CLIP: add ?modality=image "
+                "or ?modality=spectrum)",
+            )
+    random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
+    return f"ckpt:{encoder}{random_init}"
 
 
 def pretrain_dir(suite: Suite, out: Path, backbone: str) -> Path:
@@ -137,7 +157,10 @@ def write_embedding_maps(
     written = []
     embed = dict(suite.settings.get("embed") or {})
     options = {k: embed[k] for k in MAP_EMBED_OPTIONS if embed.get(k)}
+    evaluated = {name for name, spec in suite.datasets.items() if spec.targets}
     for dataset, data in data_paths.items():
+        if dataset not in evaluated:  # only pretrained on: no protocol embeds it
+            continue
         for backbone, spec in backbone_specs.items():
             identity = {"b": spec, "d": str(data), **({"o": options} if options else {})}
             path = out / "maps" / f"{dataset}__{config_hash(identity)[:12]}.npz"

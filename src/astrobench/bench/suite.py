@@ -154,9 +154,15 @@ class Suite(_Strict):
     @model_validator(mode="after")
     def _references_exist(self) -> Suite:
         steps = {p.name for p in self.pretrain}
-        for step in self.pretrain:
+        for index, step in enumerate(self.pretrain):
             if step.dataset not in self.datasets:
                 raise ValueError(f"pretrain {step.name!r} uses unknown dataset {step.dataset!r}")
+            earlier = {p.name for p in self.pretrain[:index]}
+            for reference in step_references(step):
+                if pretrain_step_name(reference) not in earlier:
+                    raise ValueError(
+                        f"pretrain {step.name!r} uses {reference!r}, not an earlier pretrain step"
+                    )
         pretrained_on = {p.dataset for p in self.pretrain}
         for name, dataset in self.datasets.items():
             if not dataset.targets and name not in pretrained_on:
@@ -196,9 +202,15 @@ class Suite(_Strict):
 
 
 def pretrain_step_name(backbone: str) -> str | None:
-    """The pretraining step behind `pretrained:<name>` or `random:pretrained:<name>`, else None."""
-    spec = backbone.removeprefix(RANDOM_PREFIX)
+    """The pretraining step behind `pretrained:<name>[?modality=...]` or `random:pretrained:<name>`,
+    else None."""
+    spec = backbone.removeprefix(RANDOM_PREFIX).split("?", 1)[0]
     return spec[len(PRETRAINED_PREFIX) :] if spec.startswith(PRETRAINED_PREFIX) else None
+
+
+def step_references(step: PretrainSpec) -> list[str]:
+    """The `pretrained:<name>` values of a step's settings (e.g. CLIP's towers), in order."""
+    return [v for v in step.settings.values() if isinstance(v, str) and pretrain_step_name(v)]
 
 
 @dataclass(frozen=True)
@@ -278,10 +290,10 @@ def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
     if name is None:
         return {"spec": backbone}
     step = suite.pretrain_step(name)
-    return {
-        "spec": backbone,
-        "pretrain": {**step.model_dump(), "data": dataset_identity(suite, step.dataset)},
-    }
+    recipe = {**step.model_dump(), "data": dataset_identity(suite, step.dataset)}
+    # A step built on other steps (CLIP on its towers) is identified by their recipes too.
+    recipe["uses"] = {ref: backbone_identity(suite, ref) for ref in step_references(step)}
+    return {"spec": backbone, "pretrain": recipe}
 
 
 def expand_grid(suite: Suite) -> list[Cell]:

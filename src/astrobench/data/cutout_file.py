@@ -148,6 +148,10 @@ class CutoutFile:
         return fmt.SPECTRA in self._h5
 
     @property
+    def has_spectra_ivar(self) -> bool:
+        return fmt.SPECTRA_IVAR in self._h5
+
+    @property
     def has_boxes(self) -> bool:
         return fmt.BOXES in self._h5
 
@@ -253,6 +257,22 @@ class CutoutFile:
             return np.asarray(self._h5[fmt.SPECTRA][start:stop], dtype=np.float32)
         except OSError:
             return np.stack([self.read_spectrum(i) for i in range(start, stop)])  # names it
+
+    def read_spectrum_rows(self, indices: np.ndarray, ivar: bool = False) -> np.ndarray:
+        """Spectra (or their inverse variances) of sorted, unique `indices`, float32 [n, L]."""
+        name = fmt.SPECTRA_IVAR if ivar else fmt.SPECTRA
+        rows = np.asarray(indices, dtype=np.int64)
+        if rows.size == 0:
+            return np.empty((0, self._h5[name].shape[1]), dtype=np.float32)
+        span = int(rows[-1]) - int(rows[0]) + 1
+        try:
+            if span <= 2 * rows.size:  # dense: one contiguous read, then pick
+                block = self._h5[name][int(rows[0]) : int(rows[-1]) + 1][rows - rows[0]]
+            else:  # sparse: read only the rows asked for
+                block = self._h5[name][rows]
+        except OSError as exc:
+            raise _corrupt(self.path, int(rows[0]), exc, what="spectrum") from exc
+        return np.asarray(block, dtype=np.float32)
 
     def read_boxes(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Boxes [K, 4] (x0, y0, x1, y1 pixels) and their labels [K] of object `index`."""

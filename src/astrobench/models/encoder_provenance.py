@@ -75,7 +75,9 @@ def check_encoder_split(
     spec = parse_spec(backbone_spec)
     if spec.scheme != "ckpt":
         return
-    sidecar = read_sidecar(spec.name)
+    from astrobench.models.backbones.ckpt_backbone import encoder_location
+
+    sidecar = read_sidecar(encoder_location(spec))  # `?modality=` picks a CLIP run's tower
     pretrained_seed = int(sidecar.get("split_seed", DEFAULT_SPLIT_SEED))
     if pretrained_seed == int(split_seed):
         return

@@ -19,6 +19,8 @@ EXPECTED_COLUMNS = {
     "redshift",
     "log_mstar",
     "log_ssfr",
+    "log_zmw",
+    "age_mw_gyr",
     "bulge_fraction",
     "half_light_radius_arcsec",
     "sersic_n",
