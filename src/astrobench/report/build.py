@@ -22,7 +22,12 @@ from astrobench.bench.store import RESULTS_FILE, ResultRow, ResultsStore
 from astrobench.errors import DataFormatError
 from astrobench.report import figures, posterior_section
 from astrobench.report.render import render_html, render_markdown
-from astrobench.report.tables import LEADERBOARD_COLUMNS, leaderboard, ranking_table
+from astrobench.report.tables import (
+    LEADERBOARD_COLUMNS,
+    leaderboard,
+    leaderboard_columns,
+    ranking_table,
+)
 from astrobench.tasks.base import Task, task_from_description
 from astrobench.tasks.predictions import Predictions
 
@@ -53,6 +58,7 @@ class TaskSection:
     leaderboard: list[dict[str, str]]
     figures: list[Figure] = field(default_factory=list)
     posterior: list[dict[str, str]] = field(default_factory=list)  # NLL/TARP/coverage table
+    columns: tuple[str, ...] = LEADERBOARD_COLUMNS  # of the leaderboard (companion metrics too)
 
 
 @dataclass
@@ -133,7 +139,15 @@ def _task_section(store: ResultsStore, groups: list[GroupSummary]) -> TaskSectio
     at_top = [g for g in groups if g.fraction == top_fraction]
     first = groups[0]
     kind = first.rows[0].task_kind
-    section = TaskSection(first.dataset, first.task, kind, top_fraction, leaderboard(at_top))
+    companions = [m for m in task_of_row(first.rows[0]).table_metrics if m != first.headline_metric]
+    section = TaskSection(
+        first.dataset,
+        first.task,
+        kind,
+        top_fraction,
+        leaderboard(at_top, companions),
+        columns=leaderboard_columns(companions),
+    )
     label = f"{first.dataset} / {first.task}"
     if len({g.fraction for g in groups}) > 1:
         png = figures.fraction_curves(groups, f"{label}: {first.headline_metric} vs label fraction")
