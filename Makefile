@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit install clean mutation
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,5 +32,10 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Mutation testing of the core (not part of `make test`; about half an hour on 2 cores).
+# Summary per module in mutants/summary.md; figures and surviving mutants in docs/testing.md.
+mutation: $(STAMP)
+	$(BIN)/python tools/mutation.py --mutmut $(BIN)/mutmut $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

@@ -59,3 +59,36 @@ def test_regression_parts_match_scikit_learn() -> None:
     dz = (z_pred - z_true) / (1 + z_true)
     assert scores["outlier_fraction"] == pytest.approx(np.mean(np.abs(dz) > 0.03))
     assert scores["outlier_fraction_0.15"] == pytest.approx(np.mean(np.abs(dz) > 0.15))
+
+
+def test_an_object_exactly_on_the_threshold_is_not_an_outlier() -> None:
+    # z = 0 makes Δz = ẑ exactly, so |Δz| = 0.15 is on the threshold without rounding error.
+    z_true = np.zeros(4)
+    z_pred = np.array([0.15, -0.15, 0.1500001, 0.0])
+    assert photoz.delta_z(z_true, z_pred)[0] == 0.15
+    assert photoz.outlier_fraction(z_true, z_pred) == pytest.approx(0.25)  # only 0.1500001
+    assert photoz.outlier_fraction(z_true, z_pred, threshold=0.1) == pytest.approx(0.75)
+    assert photoz.photoz_metrics(z_true, z_pred)["outlier_fraction"] == pytest.approx(0.25)
+
+
+def test_photoz_metrics_values_match_the_functions(hand_case) -> None:
+    z_true, z_pred = hand_case
+    scores = photoz.photoz_metrics(z_true, z_pred)
+    expected = {
+        "bias": -0.01,
+        "sigma_nmad": 0.14826,
+        "outlier_fraction": 0.4,
+        "precision": 0.148,
+        "mse": np.mean((z_pred - z_true) ** 2),
+        "mae": np.mean(np.abs(z_pred - z_true)),
+        "r2": sk.r2_score(z_true, z_pred),
+        # Δz sorted: -0.3 -0.05 0 0.1 0.2; NumPy's linear percentiles at 15.865 and 84.135
+        "sigma68": (
+            np.percentile([0.1, -0.05, 0, 0.2, -0.3], 84.135)
+            - np.percentile([0.1, -0.05, 0, 0.2, -0.3], 15.865)
+        )
+        / 2,
+    }
+    assert set(scores) == set(expected)  # the 0.15 copy only appears for another threshold
+    for name, value in expected.items():
+        assert scores[name] == pytest.approx(value), name

@@ -1,0 +1,168 @@
+"""Every structure check of the cutout reader, each on a file damaged in exactly that way.
+
+Each case starts from a valid file, breaks one thing with h5py, and expects the typed error and
+its message both from `CutoutFile` and from `astrobench data validate` (exit 2, one line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.cutout_writer import write_cutouts
+from astrobench.data.validate import validate_cutout_file
+from astrobench.errors import BandError, DataFormatError
+
+N = 6
+
+
+def _valid(tmp_path: Path, spectra: bool = False) -> Path:
+    extra = {}
+    if spectra:
+        extra = {
+            "wavelength_angstrom": np.linspace(4000, 9000, 5),
+            "spectra": np.ones((N, 5), dtype=np.float32),
+        }
+    return write_cutouts(
+        tmp_path / "c.h5",
+        np.zeros((N, 2, 4, 4), dtype=np.float32),
+        {"object_id": np.arange(N), "label": np.arange(N) % 2},
+        bands=["g", "r"],
+        pixel_scale_arcsec=0.2,
+        **extra,
+    )
+
+
+def _replace(handle: h5py.File, name: str, data: np.ndarray) -> None:
+    del handle[name]
+    handle.create_dataset(name, data=data)
+
+
+def _drop_attr(key: str) -> Callable[[h5py.File], None]:
+    def damage(handle: h5py.File) -> None:
+        del handle.attrs[key]
+
+    return damage
+
+
+DAMAGES: dict[str, tuple[Callable[[h5py.File], None], type[Exception], str]] = {
+    "format name": (
+        lambda h: h.attrs.__setitem__("astrobench_format", "other"),
+        DataFormatError,
+        "not a finished astrobench cutout file",
+    ),
+    "no format attribute": (
+        _drop_attr("astrobench_format"),
+        DataFormatError,
+        "not a finished astrobench cutout file",
+    ),
+    "format version": (
+        lambda h: h.attrs.__setitem__("format_version", 2),
+        DataFormatError,
+        "cutout format_version 2, this astrobench reads 1",
+    ),
+    "no format version": (
+        _drop_attr("format_version"),
+        DataFormatError,
+        "cutout format_version -1",
+    ),
+    "missing root attribute": (
+        _drop_attr("pixel_scale_arcsec"),
+        DataFormatError,
+        r"missing root attributes \['pixel_scale_arcsec'\]",
+    ),
+    "two missing root attributes": (
+        lambda h: (_drop_attr("survey")(h), _drop_attr("license")(h)),
+        DataFormatError,
+        r"missing root attributes \['survey', 'license'\]",
+    ),
+    "no images": (lambda h: h.__delitem__("images"), DataFormatError, "missing /images"),
+    "no catalog": (lambda h: h.__delitem__("catalog"), DataFormatError, "or /catalog"),
+    "images not 4-D": (
+        lambda h: _replace(h, "images", np.zeros((N, 2, 16), dtype=np.float32)),
+        DataFormatError,
+        r"/images has shape \(6, 2, 16\), not \[N, C, H, W\]",
+    ),
+    "more band names than channels": (
+        lambda h: h.attrs.__setitem__("bands", ["g", "r", "i"]),
+        BandError,
+        "/images has 2 channels but 3 band names",
+    ),
+    "fewer band names than channels": (
+        lambda h: h.attrs.__setitem__("bands", ["g"]),
+        BandError,
+        "/images has 2 channels but 1 band names",
+    ),
+    "catalog column too short": (
+        lambda h: _replace(h, "catalog/label", np.arange(4)),
+        DataFormatError,
+        "catalog column 'label' has 4 rows for 6 images",
+    ),
+    "catalog column too long": (
+        lambda h: _replace(h, "catalog/label", np.arange(8)),
+        DataFormatError,
+        "catalog column 'label' has 8 rows for 6 images",
+    ),
+    "catalog column 2-D": (
+        lambda h: _replace(h, "catalog/label", np.zeros((N, 2))),
+        DataFormatError,
+        "catalog column 'label' has 6 rows for 6 images",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGES))
+def test_each_structure_damage_is_refused(tmp_path: Path, run_cli, case: str) -> None:
+    damage, error, message = DAMAGES[case]
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        damage(handle)
+    with pytest.raises(error, match=message):
+        CutoutFile(path)
+    with pytest.raises(error, match=message):
+        validate_cutout_file(path)
+    code, out, err = run_cli("data", "validate", path)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("rows", [N - 1, N + 1])
+def test_spectra_row_count_must_match_images(tmp_path: Path, rows: int) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "spectra", np.ones((rows, 5), dtype=np.float32))
+    with pytest.raises(DataFormatError, match="/spectra row count differs from /images"):
+        CutoutFile(path)
+
+
+def test_an_intact_file_passes_every_check(tmp_path: Path) -> None:
+    """The checks above fire on damage only: the undamaged file (with spectra) opens."""
+    path = _valid(tmp_path, spectra=True)
+    with CutoutFile(path) as cutouts:
+        assert (len(cutouts), cutouts.bands, cutouts.has_spectra) == (N, ["g", "r"], True)
+    assert validate_cutout_file(path).n_objects == N
+
+
+def test_a_failed_structure_check_closes_the_file(tmp_path: Path) -> None:
+    """The HDF5 handle opened before the check is closed when the check fails (no leak)."""
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["format_version"] = 7
+    opened: list[h5py.File] = []
+    real_file = h5py.File
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        handle = real_file(*args, **kwargs)
+        opened.append(handle)
+        return handle
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(h5py, "File", spy)
+        with pytest.raises(DataFormatError, match="format_version 7"):
+            CutoutFile(path)
+    assert len(opened) == 1 and not opened[0].id.valid
