@@ -11,7 +11,7 @@ import importlib.machinery
 import sys
 import types
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -39,7 +39,7 @@ class _FakeEmissionsData:
 class FakeOfflineEmissionsTracker:
     """codecarbon.OfflineEmissionsTracker as astrobench uses it (codecarbon 2.x interface)."""
 
-    instances: list[FakeOfflineEmissionsTracker] = []
+    instances: ClassVar[list[FakeOfflineEmissionsTracker]] = []
 
     def __init__(self, country_iso_code: str, save_to_file: bool = True, **kwargs: Any) -> None:
         self.country_iso_code = country_iso_code
