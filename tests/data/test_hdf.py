@@ -82,4 +82,13 @@ def test_grid_of_a_written_file(tmp_path: Path) -> None:
         settings=DetectionSettings(threshold_sigma=5),
     )
     png = save_cutout_grid(path, tmp_path / "grid.png", n_side=2)
-    assert png.stat().st_size > 0
+    from PIL import Image
+
+    grid = np.asarray(Image.open(png).convert("L"), dtype=np.float64)  # [H, W]
+    assert grid.shape == (128, 128)  # 2 x 2 tiles of 1 inch at 64 dpi
+    # Each tile shows one centred source: its centre is bright, its corners are dark sky.
+    for row in range(2):
+        for col in range(2):
+            tile = grid[row * 64 : (row + 1) * 64, col * 64 : (col + 1) * 64]
+            centre, corner = tile[26:38, 26:38].max(), tile[6:14, 6:14].mean()
+            assert centre > 200 and corner < 120, (row, col, centre, corner)
