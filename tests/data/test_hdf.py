@@ -52,9 +52,11 @@ def test_sources_at_the_edge_are_left_out(tmp_path: Path) -> None:
     image = _field([(5.0, 100.0, 2.5, 150), (120.0, 100.0, 2.5, 150)])
     with CutoutFile(make_hdf_cutouts(tmp_path / "e.h5", size_px=32, image_rgb=image)) as cutouts:
         assert len(cutouts) == 1 and cutouts.attrs["n_cut_at_edge"] == 1
-    with pytest.raises(InsufficientDataError):
+    with pytest.raises(
+        InsufficientDataError, match="no detected source lies 16 px inside the image"
+    ):
         make_hdf_cutouts(tmp_path / "none.h5", image_rgb=_field([]))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="--size must be at least 8 px, got 4"):
         make_hdf_cutouts(tmp_path / "tiny.h5", size_px=4, image_rgb=image)
 
 

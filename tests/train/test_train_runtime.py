@@ -35,7 +35,7 @@ def test_multistep_and_cyclic_schedules():
 
 
 def test_bad_config_is_a_config_error():
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="unknown precision 'fp8'"):
         TrainConfig(precision="fp8")  # type: ignore[arg-type]
 
 
@@ -77,7 +77,9 @@ def test_resume_skips_batches_without_loading_them(tmp_path):
 
 
 def test_nan_loss_names_step_and_object_indices(tmp_path):
-    with pytest.raises(TrainingDivergedError) as error:
+    with pytest.raises(
+        TrainingDivergedError, match="training diverged: loss is nan at step"
+    ) as error:
         run(tmp_path, nan_at=7, epochs=1)
     message = str(error.value)
     assert "step" in message and "7" in message.split("object indices")[1]
@@ -100,7 +102,7 @@ def test_damaged_newest_checkpoint_falls_back_with_warning(tmp_path):
         state, path = load_latest(folder)
     assert path.name == PREVIOUS and state["global_step"] >= 1
     (folder / PREVIOUS).write_bytes(b"")
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match=r"no readable checkpoint in .*last.pt.*previous.pt"):
         load_latest(folder)
 
 
