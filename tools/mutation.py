@@ -4,14 +4,17 @@ mutmut 3 (configured in pyproject.toml, `[tool.mutmut]`) copies `src/` and `test
 plants one small change at a time (`>` for `>=`, `+ 1` for `- 1`, a dropped argument, ...) and runs
 the selected tests that reach the changed function. A mutant that no test notices "survives".
 
-This script runs one `mutmut run "<module>.*"` per module of the core so that every module gets
-its own run time, then reads mutmut's verdicts (`mutants/**/*.py.meta`) and prints, per module,
-killed / survived / argued-equivalent mutants and the kill rate of the non-equivalent ones. Mutants
-argued equivalent (no test can tell them apart, because the behaviour is identical) are listed
-with their reason in tools/mutation_equivalent.txt. The summary is written to
-mutants/summary.md; docs/testing.md quotes it.
+This script runs `mutmut run` once over the whole configured core (mutmut's setup - copying,
+collecting which tests reach which function, a clean run - then happens once), or, with
+`--per-module`, one `mutmut run "<module>.*"` per module so each module gets its own run time
+(slower: the setup is repeated). It then reads mutmut's verdicts (`mutants/**/*.py.meta`) and
+prints, per module, killed / survived / argued-equivalent mutants and the kill rate of the
+non-equivalent ones. Mutants argued equivalent (no test can tell them apart, because the
+behaviour is identical) are listed with their reason in tools/mutation_equivalent.txt. The
+summary is written to mutants/summary.md; docs/testing.md quotes it.
 
-Usage: python tools/mutation.py [--mutmut PATH] [--max-children N] [--keep] [MODULE ...]
+Usage: python tools/mutation.py [--mutmut PATH] [--max-children N] [--keep] [--per-module]
+       [MODULE ...]
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true", help="reuse verdicts in mutants/")
     parser.add_argument("--summary-only", action="store_true", help="only summarise mutants/")
+    parser.add_argument("--per-module", action="store_true", help="one mutmut run per module")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     seconds: dict[str, float] = {}
@@ -65,14 +69,18 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # test the mutants
         env.setdefault("OMP_NUM_THREADS", "1")
-        for module in args.modules:
+        runs = [[f"{m}.*"] for m in args.modules] if args.per_module else [[]]
+        if not args.per_module and args.modules != list(MODULES):
+            runs = [[f"{m}.*" for m in args.modules]]
+        for names in runs:
             start = time.perf_counter()
-            command = [args.mutmut, "run", "--max-children", str(args.max_children), f"{module}.*"]
+            command = [args.mutmut, "run", "--max-children", str(args.max_children), *names]
             result = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=False)
-            seconds[module] = time.perf_counter() - start
-            print(f"{module}: {seconds[module]:.0f} s", flush=True)
+            label = names[0][:-2] if len(names) == 1 else "all"
+            seconds[label] = time.perf_counter() - start
+            print(f"{label}: {seconds[label]:.0f} s", flush=True)
             if result.returncode != 0:
-                print(f"mutmut failed on {module} (exit {result.returncode})", file=sys.stderr)
+                print(f"mutmut failed on {label} (exit {result.returncode})", file=sys.stderr)
                 return 1
     text = summary(args.modules, seconds)
     (ROOT / "mutants").mkdir(exist_ok=True)
@@ -129,6 +137,8 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
         totals.update(counts)
         lines.append(_row(module.removeprefix("astrobench."), counts, seconds.get(module)))
     lines.append(_row("**all**", totals, sum(seconds.values()) if seconds else None))
+    if seconds and list(seconds) == ["all"]:
+        lines.append("\n(one mutmut run for all modules; `--per-module` times each module)")
     lines += ["", f"Surviving, not argued equivalent: {len(open_survivors)}"]
     lines += [f"- {name}" for name in sorted(open_survivors)]
     return "\n".join(lines) + "\n"
