@@ -173,3 +173,35 @@ def test_finetune_resume_with_other_settings_is_refused(
         assert len(err.strip().splitlines()) == 1 and "resume" in err, (changed, err)
     code, _, err = run_any(capsys, *_finetune(out, small_cutouts, "--resume"))
     assert code == 0, err  # the same settings resume
+
+
+# --- "pickled weights only with weights_only=True" (DESIGN, Security) ------------------------
+
+
+class _RunsCode:
+    """Unpickling this object would call `Path.touch` on the marker: code execution."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_without_running_it(tmp_path: Path) -> None:
+    import torch
+
+    from astrobench.errors import CheckpointError
+    from astrobench.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, load_latest
+
+    marker = tmp_path / "code-ran"
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    torch.save({"format": CHECKPOINT_FORMAT, "evil": _RunsCode(marker)}, folder / "last.pt")
+    with pytest.raises(
+        CheckpointError, match=r"cannot read checkpoint .*last\.pt: UnpicklingError"
+    ):
+        load_checkpoint(folder / "last.pt")
+    with pytest.raises(CheckpointError, match="no readable checkpoint"):
+        load_latest(folder)
+    assert not marker.exists()
