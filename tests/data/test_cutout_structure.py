@@ -166,3 +166,22 @@ def test_a_failed_structure_check_closes_the_file(tmp_path: Path) -> None:
         with pytest.raises(DataFormatError, match="format_version 7"):
             CutoutFile(path)
     assert len(opened) == 1 and not opened[0].id.valid
+
+
+def test_open_cutouts_passes_the_nan_policy(tmp_path: Path) -> None:
+    from astrobench.data.cutout_file import open_cutouts
+
+    images = np.ones((2, 1, 4, 4), dtype=np.float32)
+    images[1, 0, 0, 0] = np.nan
+    path = write_cutouts(
+        tmp_path / "n.h5",
+        images,
+        {"object_id": [0, 1]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        allow_nonfinite=True,
+    )
+    with open_cutouts(path, nan_policy="mask") as cutouts:
+        assert cutouts.nan_policy == "mask" and cutouts.read_image(1)[0, 0, 0] == 0.0
+    with open_cutouts(path) as cutouts:
+        assert cutouts.nan_policy == "error" and cutouts.read_image(0).sum() == 16

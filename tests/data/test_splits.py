@@ -155,3 +155,18 @@ def test_regression_strata_are_quantile_bins() -> None:
     np.testing.assert_array_equal(strata_for(values, n_bins=4), np.repeat([0, 1, 2, 3], 5))
     np.testing.assert_array_equal(strata_for(np.array([3, 1, 2])), [3, 1, 2])  # labels as is
     assert strata_for(np.array([np.nan, np.nan])).tolist() == [-1, -1]
+
+
+def test_few_shot_takes_exactly_n_of_each_class_from_the_given_indices() -> None:
+    labels = np.array([2, 0, 1, 0, 2, 1, 0, 1, 2, 0])
+    indices = np.arange(500, 510)
+    chosen = few_shot_subset(indices, labels, 2, seed=3)
+    assert chosen.dtype == np.int64 and list(chosen) == sorted(chosen)
+    assert set(chosen) <= set(indices)
+    assert np.bincount(labels[chosen - 500]).tolist() == [2, 2, 2]
+    np.testing.assert_array_equal(chosen, few_shot_subset(indices, labels, 2, seed=3))
+    assert not np.array_equal(chosen, few_shot_subset(indices, labels, 2, seed=4))
+    # exactly as many as a class has is fine; one more names that class
+    assert len(few_shot_subset(indices, labels, 3, seed=0)) == 9
+    with pytest.raises(InsufficientDataError, match="class 1 has only 3 labelled objects, 4 asked"):
+        few_shot_subset(indices, np.where(labels == 1, 1, 0), 4, seed=0)

@@ -171,3 +171,53 @@ def test_skip_policy_works_under_fp16_mixed_precision(tmp_path):
     ]
     assert fp16.global_steps == fp32.global_steps
     assert math.isfinite(fp16.epochs[-1].train_loss)
+
+
+def test_layer_scales_decay_from_the_top_group() -> None:
+    assert layer_scales(1, 0.5) == [1.0]
+    assert layer_scales(3, 0.1) == pytest.approx([0.01, 0.1, 1.0])
+
+
+def test_param_groups_bucket_by_depth_and_decay() -> None:
+    from torch import nn
+
+    from astrobench.train.layer_decay import skips_weight_decay
+
+    model = nn.Sequential()
+    model.add_module("stem", nn.Linear(2, 2))
+    model.add_module("block", nn.Linear(2, 2))
+    model.add_module("head", nn.Linear(2, 3))
+    model.stem.register_parameter("pos_embed", nn.Parameter(torch.zeros(1, 2, 2)))
+    depth = [["stem.weight", "stem.bias", "stem.pos_embed"], ["block.weight", "block.bias"]]
+    groups = param_groups(model, 0.1, depth, layer_decay=0.5, prefix="")
+    summary = [(g["lr_scale"], g["weight_decay"], len(g["params"])) for g in groups]
+    # sorted by (scale, decay): stem (0.5) without decay (bias, pos_embed), stem with decay,
+    # then scale 1: block and head biases, block and head weights
+    assert summary == [(0.5, 0.0, 2), (0.5, 0.1, 1), (1.0, 0.0, 2), (1.0, 0.1, 2)]
+    assert skips_weight_decay("stem.pos_embed", model.stem.pos_embed)  # 3-D, but a token
+    assert not skips_weight_decay("stem.weight", model.stem.weight)
+    for name in ("cls_token", "dist_token", "reg_token", "mask_token", "position_embedding"):
+        assert skips_weight_decay(f"x.{name}", nn.Parameter(torch.zeros(1, 1, 4)))
+    # no layer decay: one scale for all; a prefix places the backbone inside the model
+    flat = param_groups(model, 0.1, depth, layer_decay=1.0)
+    assert {g["lr_scale"] for g in flat} == {1.0}
+    wrapped = nn.Sequential()
+    wrapped.add_module("backbone", model)
+    prefixed = param_groups(wrapped, 0.1, depth, layer_decay=0.5, prefix="backbone.")
+    assert [(g["lr_scale"], len(g["params"])) for g in prefixed][:2] == [(0.5, 2), (0.5, 1)]
+    # without depth groups every parameter has scale 1
+    assert {g["lr_scale"] for g in param_groups(model, 0.1)} == {1.0}
+
+
+def test_set_trainable_trains_exactly_the_named_parameters() -> None:
+    from torch import nn
+
+    from astrobench.train.layer_decay import set_trainable, trainable_names
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    set_trainable(model, ["1.weight"])
+    assert trainable_names(model) == ["1.weight"]
+    set_trainable(model, [])
+    assert trainable_names(model) == []
+    set_trainable(model, None)
+    assert trainable_names(model) == ["0.weight", "0.bias", "1.weight", "1.bias"]
