@@ -141,3 +141,16 @@ def test_a_failed_insert_leaves_no_row(tmp_path: Path, make_row: Callable[..., R
 
 def test_predictions_live_in_the_predictions_folder() -> None:
     assert predictions_relpath("abc") == "predictions/abc.npz"
+
+
+def test_an_insert_failing_inside_its_transaction_is_rolled_back(
+    tmp_path: Path, make_row: Callable[..., ResultRow]
+) -> None:
+    store = ResultsStore(tmp_path)
+    store.insert(make_row(config_hash="kept", run_id="kept"))
+    with pytest.raises(
+        sqlite3.IntegrityError, match=r"NOT NULL constraint failed: results\.dataset"
+    ):
+        store.insert(make_row(config_hash="bad", run_id="bad", dataset=None))
+    store.insert(make_row(config_hash="after", run_id="after"))  # the database is not locked
+    assert sorted(r.config_hash for r in store.rows()) == ["after", "kept"]

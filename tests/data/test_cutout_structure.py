@@ -185,3 +185,13 @@ def test_open_cutouts_passes_the_nan_policy(tmp_path: Path) -> None:
         assert cutouts.nan_policy == "mask" and cutouts.read_image(1)[0, 0, 0] == 0.0
     with open_cutouts(path) as cutouts:
         assert cutouts.nan_policy == "error" and cutouts.read_image(0).sum() == 16
+
+
+def test_closing_twice_is_harmless_and_attrs_are_plain_values(tmp_path: Path) -> None:
+    path = _valid(tmp_path)
+    cutouts = CutoutFile(path)
+    attrs = cutouts.attrs
+    assert attrs["bands"] == ["g", "r"] and isinstance(attrs["format_version"], int)
+    assert attrs["astrobench_format"] == "cutouts"
+    cutouts.close()
+    cutouts.close()
