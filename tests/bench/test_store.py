@@ -154,3 +154,19 @@ def test_an_insert_failing_inside_its_transaction_is_rolled_back(
         store.insert(make_row(config_hash="bad", run_id="bad", dataset=None))
     store.insert(make_row(config_hash="after", run_id="after"))  # the database is not locked
     assert sorted(r.config_hash for r in store.rows()) == ["after", "kept"]
+
+
+def test_column_types_follow_the_field_kinds(tmp_path: Path) -> None:
+    """Numbers are stored as numbers (a TEXT fraction would come back as '1.0')."""
+    from astrobench.bench.store import _sql_type
+
+    expected = {"fraction": "REAL", "seed": "INTEGER", "higher_is_better": "INTEGER",
+                "train_seconds": "REAL", "energy_kwh": "REAL", "co2_kg": "REAL",
+                "throughput_per_second": "REAL", "params_total": "INTEGER",
+                "peak_ram_bytes": "INTEGER", "n_test": "INTEGER", "suite": "TEXT",
+                "metrics": "TEXT", "config_hash": "TEXT"}  # fmt: skip
+    assert {name: _sql_type(name) for name in expected} == expected
+    ResultsStore(tmp_path)
+    with sqlite3.connect(tmp_path / "results.sqlite") as connection:
+        declared = {r[1]: r[2] for r in connection.execute("PRAGMA table_info(results)")}
+    assert {name: declared[name] for name in expected} == expected

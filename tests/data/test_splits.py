@@ -170,3 +170,12 @@ def test_few_shot_takes_exactly_n_of_each_class_from_the_given_indices() -> None
     assert len(few_shot_subset(indices, labels, 3, seed=0)) == 9
     with pytest.raises(InsufficientDataError, match="class 1 has only 3 labelled objects, 4 asked"):
         few_shot_subset(indices, np.where(labels == 1, 1, 0), 4, seed=0)
+
+
+def test_strata_are_int64_and_a_value_on_a_bin_edge_goes_to_the_upper_bin() -> None:
+    values = np.array([0.0, 1.0, 2.0, 3.0, 4.0])  # quartile edges fall exactly on 1, 2 and 3
+    strata = strata_for(values, n_bins=4)
+    assert strata.dtype == np.int64 and strata.tolist() == [0, 1, 2, 3, 3]
+    labels = strata_for(np.array([2, 0, 1], dtype=np.int32))
+    assert labels.dtype == np.int64 and labels.tolist() == [2, 0, 1]
+    assert strata_for(np.array([True, False])).dtype == np.int64

@@ -111,3 +111,13 @@ def test_log_loss_renormalises_rows_and_clips_zeros() -> None:
     expected = -(np.log(0.5) + np.log(1.0 / (1.0 + 1e-12))) / 2
     assert cm.log_loss(np.array([0, 1]), probs) == pytest.approx(expected)
     assert np.isfinite(cm.log_loss(np.array([0]), np.array([[0.0, 1.0]])))  # clipped, not inf
+
+
+def test_log_loss_is_computed_in_float64_whatever_the_input_dtype() -> None:
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=50)  # [50, 3]
+    y_true = rng.integers(0, 3, 50)
+    as_float32 = probs.astype(np.float32)
+    expected = -np.mean(np.log(as_float32.astype(np.float64)[np.arange(50), y_true]
+                               / as_float32.astype(np.float64).sum(axis=1)))  # fmt: skip
+    assert cm.log_loss(y_true, as_float32) == pytest.approx(expected, rel=1e-12, abs=0)
