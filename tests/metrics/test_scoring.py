@@ -21,6 +21,9 @@ def test_classification_scores_name_classes() -> None:
     assert scores["f1/spiral"] == pytest.approx(2 / 3)
     assert scores["f1/merger"] == pytest.approx(1.0)
     assert {"balanced_accuracy", "f1_macro", "f1_weighted", "log_loss"} <= set(scores)
+    right = 0.8 + 0.2 / 3  # probability given to the true class when the prediction is right
+    wrong = 0.2 / 3
+    assert scores["log_loss"] == pytest.approx(-(3 * np.log(right) + np.log(wrong)) / 4)
 
 
 def test_photoz_and_regression_sets() -> None:

@@ -86,3 +86,9 @@ def test_bootstrap_refuses_bad_level_and_lengths() -> None:
         bootstrap_interval(regression.mse, y, y[:2])
     with pytest.raises(ValueError, match="got 0 and 0"):
         bootstrap_interval(regression.mse, y[:0], y[:0])
+
+
+def test_two_seeds_have_a_sample_std() -> None:
+    summary = summarise_seeds([0.4, 0.6])
+    assert summary.std == pytest.approx(np.sqrt(0.02))  # ddof=1: sqrt(2 * 0.1**2 / 1)
+    assert summary.n == 2
