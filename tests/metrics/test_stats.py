@@ -84,7 +84,7 @@ def test_bootstrap_refuses_bad_level_and_lengths() -> None:
             bootstrap_interval(regression.mse, y, y, level=level)
     with pytest.raises(ValueError, match="need equal, non-zero lengths, got 3 and 2"):
         bootstrap_interval(regression.mse, y, y[:2])
-    with pytest.raises(ValueError, match="got 0 and 0"):
+    with pytest.raises(ValueError, match="non-zero lengths, got 0"):
         bootstrap_interval(regression.mse, y[:0], y[:0])
 
 

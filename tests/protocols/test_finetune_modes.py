@@ -125,10 +125,8 @@ def test_unfreeze_keeps_the_backbone_fixed_then_trains_it(small_cutouts, tmp_pat
         small_cutouts,
         "label",
         tmp_path,
-        epochs=3,
         unfreeze_after=2,
-        keep_every_k=1,
-        warmup_epochs=0,
+        train={"epochs": 3, "keep_every_k": 1, "warmup_epochs": 0},
     )
     result = PROTOCOLS.get("unfreeze")(request)
     assert result.protocol == "unfreeze"

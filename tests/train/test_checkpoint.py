@@ -89,12 +89,6 @@ def test_a_kill_while_writing_leaves_the_old_file(tmp_path: Path, monkeypatch) -
     assert sorted(p.name for p in tmp_path.iterdir()) == [ckpt.LAST]
 
 
-def test_library_versions_name_the_libraries_that_shape_a_run() -> None:
-    versions = ckpt.library_versions()
-    assert versions["torch"] == str(torch.__version__)
-    assert set(versions) == {"python", "torch", "numpy", "timm", "astrobench"}
-
-
 # --- config_hash: the identity of a run's trajectory ------------------------------------------
 
 
