@@ -36,7 +36,6 @@ MODULES = (
     "astrobench.metrics.classification",
     "astrobench.metrics.photoz",
     "astrobench.metrics.regression",
-    "astrobench.metrics.scoring",
     "astrobench.metrics.stats",
     "astrobench.data.splits",
     "astrobench.data.cutout_file",
@@ -46,6 +45,16 @@ MODULES = (
     "astrobench.train.layer_decay",
     "astrobench.train.checkpoint",
     "astrobench.train.config",
+    "astrobench.protocols.knn",
+    "astrobench.protocols.linear",
+    "astrobench.protocols.mlp",
+    "astrobench.tasks.base",
+    "astrobench.tasks.classification",
+    "astrobench.tasks.regression",
+    "astrobench.tasks.photoz",
+    "astrobench.tasks.multioutput",
+    "astrobench.tasks.predictions",
+    "astrobench.tasks.resolve",
 )
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # killed, internal error, timeouts, type check
 SURVIVED = {0}
