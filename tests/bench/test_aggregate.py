@@ -159,3 +159,11 @@ def test_interquartile_mean_of_nothing_is_nan_and_of_few_values_is_trimmed() -> 
     assert math.isnan(interquartile_mean([]))
     assert interquartile_mean([1.0, 2.0, 3.0, 10.0]) == pytest.approx(2.5)  # middle two
     assert interquartile_mean([0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 10.0, 100.0]) == 7.5
+
+
+def test_a_task_with_a_single_entry_scores_one_half(make_row: Callable[..., ResultRow]) -> None:
+    rows = [make_row(config_hash="a", headline_metric="mse", higher_is_better=False,
+                     metrics={"mse": 0.3})]  # fmt: skip
+    assert normalised_scores(rows) == {("b", "linear"): [0.5]}
+    (group,) = summarise(rows)
+    assert group.higher_is_better is False and group.headline.mean == 0.3

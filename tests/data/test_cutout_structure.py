@@ -195,3 +195,69 @@ def test_closing_twice_is_harmless_and_attrs_are_plain_values(tmp_path: Path) ->
     assert attrs["astrobench_format"] == "cutouts"
     cutouts.close()
     cutouts.close()
+
+
+def test_boxes_of_each_object_come_from_its_offsets(tmp_path: Path) -> None:
+    boxes = [np.array([[0, 0, 1, 1]]), np.array([[1, 1, 2, 2], [2, 2, 3, 3]]), np.zeros((0, 4))]
+    path = write_cutouts(
+        tmp_path / "b.h5",
+        np.zeros((3, 1, 4, 4), dtype=np.float32),
+        {"object_id": [0, 1, 2]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        boxes=boxes,
+        box_labels=[np.array([5]), np.array([6, 7]), np.array([], dtype=np.int64)],
+    )
+    with CutoutFile(path) as cutouts:
+        for index, expected in enumerate(boxes):
+            found, labels = cutouts.read_boxes(index)
+            np.testing.assert_array_equal(found, expected)
+        assert cutouts.read_boxes(1)[1].tolist() == [6, 7]
+
+
+def _flip_spectrum_chunk(path: Path, index: int) -> None:
+    with h5py.File(path, "r") as handle:
+        info = handle["spectra"].id.get_chunk_info_by_coord((index, 0))
+    with open(path, "r+b") as raw:
+        raw.seek(info.byte_offset + info.size // 2)
+        byte = raw.read(1)
+        raw.seek(info.byte_offset + info.size // 2)
+        raw.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_damaged_spectrum_in_a_later_block_is_named(tmp_path: Path) -> None:
+    from astrobench.errors import CorruptDataError
+
+    n = 600
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((n, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(n)},
+        bands=["r"],
+        pixel_scale_arcsec=0.4,
+        wavelength_angstrom=np.linspace(3600, 9800, 8),
+        spectra=np.ones((n, 8), dtype=np.float32),
+    )
+    with h5py.File(path, "r") as handle:
+        rows = handle["spectra"].chunks[0]  # spectra are stored in chunks of `rows` objects
+    _flip_spectrum_chunk(path, 0)  # damages objects 0 .. rows-1
+    _flip_spectrum_chunk(path, 2 * rows)  # damages objects 2 rows .. 3 rows - 1
+    with CutoutFile(path) as cutouts:
+        first = 2 * rows + 8
+        with pytest.raises(CorruptDataError, match=f"spectrum of object {first} fails"):
+            cutouts.read_spectra_slice(first, first + 20)
+        block = cutouts.read_spectra_slice(rows + 10, rows + 20)
+        assert block.dtype == np.float32 and block.shape == (10, 8)
+
+
+def test_corruption_messages_are_short_and_hinted() -> None:
+    from astrobench.data.cutout_file import _corrupt, _short
+
+    assert _short(OSError("can't  read\n data")) == "can't read data"
+    assert _short(ValueError("x" * 119)) == "x" * 119
+    assert _short(ValueError("x" * 120)) == "x" * 117 + "..."
+    error = _corrupt(Path("f.h5"), 7, OSError("bad  checksum"), what="spectrum")
+    assert error.one_line() == (
+        "f.h5: the spectrum of object 7 fails its checksum (bad checksum) "
+        "(hint: the file is damaged on disk; re-create or re-download it)"
+    )

@@ -179,3 +179,18 @@ def test_strata_are_int64_and_a_value_on_a_bin_edge_goes_to_the_upper_bin() -> N
     labels = strata_for(np.array([2, 0, 1], dtype=np.int32))
     assert labels.dtype == np.int64 and labels.tolist() == [2, 0, 1]
     assert strata_for(np.array([True, False])).dtype == np.int64
+
+
+def test_split_indices_defaults_and_fractions(small_cutouts: Path) -> None:
+    with CutoutFile(small_cutouts) as cutouts:
+        default = split_indices(cutouts)
+        seed0 = split_indices(cutouts, seed=0)
+        halves = split_indices(cutouts, seed=0, fractions=(0.5, 0.25, 0.25))
+    for name in default:
+        np.testing.assert_array_equal(default[name], seed0[name])  # the default seed is 0
+    assert [len(halves[k]) for k in ("train", "val", "test")] == [30, 15, 15]  # 20 per class
+
+
+def test_a_zero_fraction_is_allowed() -> None:
+    split = stratified_split(np.zeros(10, dtype=np.int64), seed=0, fractions=(0.9, 0.1, 0.0))
+    assert [len(split[k]) for k in ("train", "val", "test")] == [9, 1, 0]
