@@ -210,7 +210,7 @@ def test_boxes_of_each_object_come_from_its_offsets(tmp_path: Path) -> None:
     )
     with CutoutFile(path) as cutouts:
         for index, expected in enumerate(boxes):
-            found, labels = cutouts.read_boxes(index)
+            found, _ = cutouts.read_boxes(index)
             np.testing.assert_array_equal(found, expected)
         assert cutouts.read_boxes(1)[1].tolist() == [6, 7]
 
