@@ -130,3 +130,14 @@ def test_photoz_metrics_values_match_the_functions(hand_case) -> None:
     assert set(scores) == set(expected)
     for name, value in expected.items():
         assert scores[name] == pytest.approx(value), name
+
+
+def test_outlier_fractions_skips_unparsable_keys_and_reads_the_legacy_key_alone() -> None:
+    found = photoz.outlier_fractions(
+        {"outlier_fraction_x": 9.0, "outlier_fraction_0.05": 0.5, "outlier_fraction_0.15": 0.2}
+    )
+    assert found == {0.05: 0.5, 0.15: 0.2}  # a key that is not a number is passed over
+    assert photoz.outlier_fractions({"outlier_fraction": 0.3}) == {0.15: 0.3}
+    assert photoz.outlier_fractions({"outlier_fraction_0.05": 0.5}) == {0.05: 0.5}  # no legacy
+    both = {"outlier_fraction": 0.3, "outlier_fraction_0.15": 0.2}
+    assert photoz.outlier_fractions(both) == {0.15: 0.2}  # the per-threshold key wins
