@@ -261,3 +261,13 @@ def test_corruption_messages_are_short_and_hinted() -> None:
         "f.h5: the spectrum of object 7 fails its checksum (bad checksum) "
         "(hint: the file is damaged on disk; re-create or re-download it)"
     )
+
+
+def test_spectra_stored_as_float64_are_read_as_float32(tmp_path: Path) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "spectra", np.full((N, 5), 1 / 3, dtype=np.float64))
+    with CutoutFile(path) as cutouts:
+        block = cutouts.read_spectra_slice(0, N)
+        assert block.dtype == np.float32 and block.shape == (N, 5)
+        assert cutouts.read_spectrum(2).dtype == np.float32
