@@ -120,8 +120,8 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
     """Markdown table of verdicts per module, then the surviving mutants not argued equivalent."""
     verdicts, equivalent = load_verdicts(), load_equivalent()
     lines = [
-        "| module | mutants | killed | survived | equivalent | no tests | kill rate | run time |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | tested | killed | survived | equivalent | no tests | kill rate | run time |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     open_survivors: list[str] = []
     totals: Counter[str] = Counter()
@@ -131,15 +131,15 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
             if not name.startswith(module + "."):
                 continue
             counts["total"] += 1
-            if name in equivalent:
-                counts["equivalent"] += 1
+            if code is None:
+                counts["not run"] += 1
             elif code in KILLED:
                 counts["killed"] += 1
+            elif name in equivalent:
+                counts["equivalent"] += 1
             elif code in NO_TESTS:
                 counts["no tests"] += 1
                 open_survivors.append(f"{name} (no test reaches it)")
-            elif code is None:
-                counts["not run"] += 1
             else:
                 counts["survived"] += 1
                 open_survivors.append(name)
@@ -154,11 +154,14 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
 
 
 def _row(name: str, counts: Counter[str], seconds: float | None) -> str:
+    # kill rate of the non-equivalent mutants that were run (equivalent ones are counted as
+    # tested: each was run and survived, and is argued in tools/mutation_equivalent.txt)
     judged = counts["total"] - counts["equivalent"] - counts["not run"]
     rate = f"{100 * counts['killed'] / judged:.1f} %" if judged else "-"
     took = f"{seconds:.0f} s" if seconds is not None else "-"
     return (
-        f"| {name} | {counts['total']} | {counts['killed']} | {counts['survived']} | "
+        f"| {name} | {counts['total']} | {counts['total'] - counts['not run']} | "
+        f"{counts['killed']} | {counts['survived']} | "
         f"{counts['equivalent']} | {counts['no tests']} | {rate} | {took} |"
     )
 
