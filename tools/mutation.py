@@ -120,7 +120,8 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
     """Markdown table of verdicts per module, then the surviving mutants not argued equivalent."""
     verdicts, equivalent = load_verdicts(), load_equivalent()
     lines = [
-        "| module | mutants | tested | killed | survived | equivalent | no tests | kill rate | run time |",
+        "| module | mutants | tested | killed | survived | equivalent | no tests | kill rate "
+        "| run time |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     open_survivors: list[str] = []
