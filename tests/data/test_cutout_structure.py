@@ -271,3 +271,67 @@ def test_spectra_stored_as_float64_are_read_as_float32(tmp_path: Path) -> None:
         block = cutouts.read_spectra_slice(0, N)
         assert block.dtype == np.float32 and block.shape == (N, 5)
         assert cutouts.read_spectrum(2).dtype == np.float32
+
+
+def test_string_columns_are_unicode_arrays_and_a_missing_column_lists_the_others(
+    tmp_path: Path,
+) -> None:
+    from astrobench.errors import MissingColumnError
+
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((2, 1, 2, 2), dtype=np.float32),
+        {"object_id": ["a", "bb"], "label": [0, 1]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+    with CutoutFile(path) as cutouts:
+        ids = cutouts.column("object_id")
+        assert ids.dtype.kind == "U" and ids.tolist() == ["a", "bb"]
+        with pytest.raises(MissingColumnError, match="no catalog column 'mass'") as error:
+            cutouts.column("mass")
+        assert error.value.one_line() == (
+            f"{path}: no catalog column 'mass' (hint: available columns: label, object_id)"
+        )
+
+
+def test_images_stored_as_float64_are_read_as_float32(tmp_path: Path) -> None:
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "images", np.full((N, 2, 4, 4), 1 / 3, dtype=np.float64))
+    with CutoutFile(path) as cutouts:
+        assert cutouts.read_slice(0, N).dtype == np.float32
+        assert cutouts.read_images([1, 4]).dtype == np.float32
+
+
+def test_a_damaged_image_in_a_later_block_is_named_with_its_file(
+    tmp_path: Path, corrupt_image
+) -> None:
+    from astrobench.errors import CorruptDataError
+
+    path = write_cutouts(
+        tmp_path / "many.h5",
+        np.ones((40, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(40)},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+    corrupt_image(path, 3)
+    corrupt_image(path, 30)
+    with CutoutFile(path) as cutouts, pytest.raises(CorruptDataError, match="object 30") as error:
+        cutouts.read_slice(25, 35)
+    message = error.value.one_line()
+    assert message.startswith(f"{path}: the image of object 30 fails its checksum (")
+    assert "(None)" not in message  # the HDF5 reason is quoted
+
+
+def test_a_damaged_spectrum_names_its_file_and_reason(tmp_path: Path) -> None:
+    from astrobench.errors import CorruptDataError
+
+    path = _valid(tmp_path, spectra=True)
+    _flip_spectrum_chunk(path, 0)
+    with CutoutFile(path) as cutouts, pytest.raises(CorruptDataError, match="object 2") as error:
+        cutouts.read_spectrum(2)
+    message = error.value.one_line()
+    assert message.startswith(f"{path}: the spectrum of object 2 fails its checksum (")
+    assert "(None)" not in message

@@ -121,3 +121,8 @@ def test_log_loss_is_computed_in_float64_whatever_the_input_dtype() -> None:
     expected = -np.mean(np.log(as_float32.astype(np.float64)[np.arange(50), y_true]
                                / as_float32.astype(np.float64).sum(axis=1)))  # fmt: skip
     assert cm.log_loss(y_true, as_float32) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_confusion_matrix_counts_are_integers() -> None:
+    matrix = cm.confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]))
+    assert matrix.dtype == np.int64 and matrix.tolist() == [[1, 0], [1, 1]]

@@ -92,3 +92,22 @@ def test_two_seeds_have_a_sample_std() -> None:
     summary = summarise_seeds([0.4, 0.6])
     assert summary.std == pytest.approx(np.sqrt(0.02))  # ddof=1: sqrt(2 * 0.1**2 / 1)
     assert summary.n == 2
+
+
+def test_bootstrap_defaults_are_1000_resamples_95_percent_seed_0() -> None:
+    from astrobench.metrics.stats import bootstrap_intervals
+
+    rng = np.random.default_rng(4)
+    y_true, y_pred = np.zeros(30), rng.normal(0, 1, 30)
+    explicit = bootstrap_interval(
+        regression.mean_residual, y_true, y_pred, n_boot=1000, level=0.95, seed=0
+    )
+    assert bootstrap_interval(regression.mean_residual, y_true, y_pred) == explicit
+
+    def score(rows: np.ndarray) -> dict[str, float]:
+        return {"mean": float(y_pred[rows].mean())}
+
+    assert bootstrap_intervals(score, 30, ["mean"]) == {"mean": pytest.approx(explicit)}
+    assert bootstrap_intervals(score, 30, ["mean"], n_boot=1000, level=0.95, seed=0) == {
+        "mean": explicit
+    }
