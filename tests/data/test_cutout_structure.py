@@ -335,3 +335,24 @@ def test_a_damaged_spectrum_names_its_file_and_reason(tmp_path: Path) -> None:
     message = error.value.one_line()
     assert message.startswith(f"{path}: the spectrum of object 2 fails its checksum (")
     assert "(None)" not in message
+
+
+def test_non_finite_pixels_error_names_the_object_and_the_fix(tmp_path: Path) -> None:
+    from astrobench.errors import NonFiniteDataError
+
+    images = np.ones((3, 2, 2, 2), dtype=np.float32)
+    images[2, 1, 0, 1] = np.inf
+    path = write_cutouts(
+        tmp_path / "nan.h5",
+        images,
+        {"object_id": [0, 1, 2]},
+        bands=["g", "r"],
+        pixel_scale_arcsec=1.0,
+        allow_nonfinite=True,
+    )
+    with CutoutFile(path) as cutouts, pytest.raises(NonFiniteDataError, match="object 2") as error:
+        cutouts.read_slice(0, 3)
+    assert error.value.one_line() == (
+        f"{path}: object 2 has NaN or infinite pixels (hint: use nan_policy='mask' "
+        "(CLI: --nan-policy mask) to replace them with 0 and count them)"
+    )

@@ -116,7 +116,7 @@ def test_bootstrap_defaults_are_1000_resamples_95_percent_seed_0() -> None:
 def test_bootstrap_intervals_refuses_no_units_and_a_bad_level() -> None:
     from astrobench.metrics.stats import bootstrap_intervals
 
-    with pytest.raises(ValueError, match="need equal, non-zero lengths, got 0"):
+    with pytest.raises(ValueError, match=r"^need equal, non-zero lengths, got 0$"):
         bootstrap_intervals(lambda rows: {"m": 0.0}, 0, ["m"])
     with pytest.raises(ValueError, match=r"level must be in \(0, 1\), got 1.0"):
         bootstrap_intervals(lambda rows: {"m": 0.0}, 3, ["m"], level=1.0)
