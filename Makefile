@@ -36,7 +36,7 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# Mutation testing of the core (not part of `make test`; about half an hour on 2 cores).
+# Mutation testing of the core (not part of `make test`; hours on a busy 2-core machine).
 # Summary per module in mutants/summary.md; figures and surviving mutants in docs/testing.md.
 mutation: $(STAMP)
 	$(BIN)/python tools/mutation.py --mutmut $(BIN)/mutmut $(MUTATION_ARGS)
