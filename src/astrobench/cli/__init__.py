@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = typer.main.get_command(app)
     no_args_help = _exception_types("NoArgsIsHelpError")
     usage_errors = _exception_types("ClickException")
+    interrupts = (*_exception_types("Abort"), KeyboardInterrupt)
     try:
         result = command.main(args=args, prog_name="astrobench", standalone_mode=False)
     except AstrobenchError as error:
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             traceback.print_exc()
         print(usage_line(usage), file=sys.stderr)
         sys.exit(2)
-    except (*_exception_types("Abort"), KeyboardInterrupt):
+    except interrupts:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     sys.exit(result if isinstance(result, int) else 0)
