@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = typer.main.get_command(app)
     no_args_help = _exception_types("NoArgsIsHelpError")
     usage_errors = _exception_types("ClickException")
-    interrupts = (*_exception_types("Abort"), KeyboardInterrupt)
+    interrupts: tuple[type[BaseException], ...] = (*_exception_types("Abort"), KeyboardInterrupt)
     try:
         result = command.main(args=args, prog_name="astrobench", standalone_mode=False)
     except AstrobenchError as error:
