@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from astrobench.content_hash import content_sha256
 from astrobench.errors import ConfigError
 
 PRETRAINED_PREFIX = "pretrained:"
@@ -198,13 +199,17 @@ def config_hash(config: dict[str, Any]) -> str:
 
 
 def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
-    """What identifies a dataset's content: its synth spec, or its path and size."""
+    """What identifies a dataset's content: its synth spec, or the sha256 of its file's bytes.
+
+    A file rewritten in place (same path, even the same size) gets a new identity, so results of
+    the old content are never reused for the new one.
+    """
     spec = suite.datasets[name]
     if spec.synth is not None:
         return {"synth": spec.synth.model_dump()}
     assert spec.path is not None
-    size = spec.path.stat().st_size if spec.path.exists() else None
-    return {"path": str(spec.path), "bytes": size}
+    digest = content_sha256(spec.path) if spec.path.is_file() else None
+    return {"path": str(spec.path), "sha256": digest}
 
 
 def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
