@@ -21,7 +21,6 @@ from astrobench.atomic import atomic_path, write_json_atomic
 from astrobench.content_hash import CACHE_FILE, content_sha256
 
 
-
 def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """`cache_dir`, else $ASTROBENCH_HOME, else ~/.cache/astrobench."""
     if cache_dir is not None:
