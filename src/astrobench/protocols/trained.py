@@ -46,6 +46,7 @@ from astrobench.tasks.task import TaskSpec
 from astrobench.train import TrainConfig, Trainer
 from astrobench.train.device import peak_memory_bytes
 from astrobench.train.layer_decay import param_groups
+from astrobench.train.run_identity import run_identity
 
 _CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 PROTOCOL_DEFAULTS: dict[str, Any] = {"epochs": 10, "lr": 1e-3, "batch_size": 64, "warmup_epochs": 1}
@@ -159,6 +160,11 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
     with CutoutFile(path) as cutouts:
         bands, side = list(cutouts.bands), int(cutouts.image_shape[-1])
     config = train_config_from(settings, request.seed)
+    config.identity = run_identity(
+        data=path, target=task.target, protocol=mode.name, fraction=request.fraction,
+        backbone=request.backbone, seed=request.seed, pooling=settings.get("pooling"),
+        n_per_class=request.n_per_class,
+    )  # fmt: skip
     model = build_model(request, mode, bands, side)
     prepared = mode.prepare(model, settings, config)
     prepared.info.setdefault("drop_path", float(settings.get("drop_path", mode.drop_path)))
