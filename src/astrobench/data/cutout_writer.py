@@ -7,6 +7,7 @@ written last, so even the temporary file never reads as a finished cutout file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,8 @@ import numpy as np
 import astrobench
 from astrobench.atomic import commit_temporary, temporary_path_for
 from astrobench.data import cutout_format as fmt
+from astrobench.data.storage_check import check_object_limits
+from astrobench.disk import require_free_space, storage_error, storage_failure
 from astrobench.errors import ConfigError, DataFormatError, NonFiniteDataError
 
 _STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
@@ -50,6 +53,7 @@ class CutoutWriter:
         with_boxes: bool = False,
         allow_nonfinite: bool = False,
         attrs: Mapping[str, Any] | None = None,
+        expected_objects: int | None = None,
     ) -> None:
         if len(bands) == 0 or len(set(bands)) != len(bands):
             raise ConfigError(f"bands must be distinct and non-empty, got {list(bands)}")
@@ -68,8 +72,16 @@ class CutoutWriter:
             "created_by": f"astrobench {astrobench.__version__}",
             **dict(attrs or {}),
         }
-        self._tmp = temporary_path_for(self.path)
-        self._h5 = h5py.File(self._tmp, "w")
+        self._expected_bytes = self._check_room(expected_objects, wavelength_angstrom)
+        try:
+            self._tmp = temporary_path_for(self.path)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+        try:
+            self._h5 = h5py.File(self._tmp, "w")
+        except OSError as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise self._storage_error(exc) from exc
         self.n = 0
         self._columns: dict[str, h5py.Dataset] | None = None
         c, (h, w) = len(self.bands), self.image_size
@@ -100,6 +112,23 @@ class CutoutWriter:
             )
             self._box_counts: list[int] = []
 
+    def _check_room(self, expected: int | None, wavelength: np.ndarray | None) -> int | None:
+        """Refuse up front a file that passes the object limits or the free disk space."""
+        if expected is None:
+            return None
+        spectrum = 0 if wavelength is None else 4 * int(np.asarray(wavelength).size)
+        per_object = 4 * len(self.bands) * self.image_size[0] * self.image_size[1] + spectrum
+        check_object_limits(int(expected), per_object, self.path)
+        needed = int(expected) * (per_object + 64)  # + catalog rows and chunk index
+        require_free_space(self.path.parent, needed, f"{self.path.name} ({expected:,} objects)")
+        return needed
+
+    def _storage_error(self, exc: OSError) -> Exception:
+        """A StorageError naming the folder when `exc` is disk full / read-only, else `exc`."""
+        if storage_failure(exc) is None:
+            return exc
+        return storage_error(exc, self.path.parent.absolute(), self._expected_bytes)
+
     def _make_rows(self, name: str, width: int) -> h5py.Dataset:
         return self._h5.create_dataset(
             name,
@@ -121,6 +150,21 @@ class CutoutWriter:
         box_labels: Sequence[np.ndarray] | None = None,
     ) -> None:
         """Append `n` objects: images [n, C, H, W] and catalog columns of length n."""
+        try:
+            self._append(images, catalog, spectra, spectra_ivar, boxes, box_labels)
+        except OSError as exc:
+            self.abort()
+            raise self._storage_error(exc) from exc
+
+    def _append(
+        self,
+        images: np.ndarray,
+        catalog: Mapping[str, Sequence[Any] | np.ndarray],
+        spectra: np.ndarray | None,
+        spectra_ivar: np.ndarray | None,
+        boxes: Sequence[np.ndarray] | None,
+        box_labels: Sequence[np.ndarray] | None,
+    ) -> None:
         images = np.asarray(images, dtype=np.float32)
         n = images.shape[0]
         expected = (len(self.bands), *self.image_size)
@@ -212,6 +256,14 @@ class CutoutWriter:
         if self._columns is None:
             self.abort()
             raise DataFormatError(f"no objects were written to {self.path}", "append at least one")
+        try:
+            self._finish()
+        except OSError as exc:
+            self.abort()
+            raise self._storage_error(exc) from exc
+        return self.path
+
+    def _finish(self) -> None:
         if self._with_boxes:
             offsets = np.concatenate([[0], np.cumsum(self._box_counts)]).astype(np.int64)
             self._h5.create_dataset(fmt.BOX_OFFSETS, data=offsets)
@@ -224,13 +276,23 @@ class CutoutWriter:
         self._h5.attrs["astrobench_format"] = fmt.FORMAT_NAME
         self._h5.close()
         commit_temporary(self._tmp, self.path)
-        return self.path
 
     def abort(self) -> None:
-        """Drop everything written so far."""
-        if self._h5.id.valid:
-            self._h5.close()
-        self._tmp.unlink(missing_ok=True)
+        """Drop everything written so far; the temporary file goes even if closing fails.
+
+        Closing flushes HDF5's cached metadata and chunks, which fails again on a full disk and
+        leaves the file open in the library (whose exit-time flush then crashes the process).
+        Nothing of an aborted file is wanted, so its descriptor is pointed at /dev/null first:
+        the flush succeeds, the handle closes, and the temporary file is removed.
+        """
+        try:
+            if self._h5.id.valid:
+                _discard_pending_writes(self._h5)
+                self._h5.close()
+        except Exception:
+            pass  # the temporary file is removed below whatever closing did
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> CutoutWriter:
         return self
@@ -245,6 +307,17 @@ class CutoutWriter:
             self.close()
         else:
             self.abort()
+
+
+def _discard_pending_writes(h5: h5py.File) -> None:
+    """Point the file's descriptor at /dev/null, so closing it can flush without failing."""
+    with contextlib.suppress(Exception):
+        descriptor = int(h5.id.get_vfd_handle())
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            os.dup2(null, descriptor)
+        finally:
+            os.close(null)
 
 
 def _extend(dataset: h5py.Dataset, rows: np.ndarray) -> None:

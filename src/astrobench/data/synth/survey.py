@@ -128,6 +128,7 @@ def synthesize(
         wavelength_angstrom=ctx.wavelength_angstrom,
         with_spectra_ivar=spectra,
         attrs=_file_attrs(survey, seed, size_px, step),
+        expected_objects=n,
     )
     with writer:
         redraws = _write_all(writer, _objects(ctx, n, workers), n, progress)
