@@ -9,9 +9,11 @@ exceptions and real click's are caught here.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -56,9 +58,41 @@ def usage_line(error: Any) -> str:
     return f"error: {message} (hint: see `{where} --help`)"
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def quiet_libraries(debug: bool) -> None:
+    """Keep stderr to astrobench's own lines: one-line warnings, only astrobench's, and no
+    library progress bars off a terminal. `--debug` shows everything."""
+    if debug:
+        return
+    warnings.showwarning = _one_line_warning
+    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("default", module=r"astrobench(\.|$)")
+    if not sys.stderr.isatty():
+        for name, value in _QUIET_ENVIRONMENT.items():
+            os.environ.setdefault(name, value)
+
+
+_QUIET_ENVIRONMENT = {
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `astrobench` command."""
     args = list(sys.argv[1:] if argv is None else argv)
+    quiet_libraries("--debug" in args)
     _load_commands()
     command = typer.main.get_command(app)
     no_args_help = _exception_types("NoArgsIsHelpError")
