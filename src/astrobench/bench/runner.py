@@ -32,6 +32,8 @@ from astrobench.bench.cell import CellJob, CellOutcome, run_cell
 from astrobench.bench.store import ResultsStore
 from astrobench.bench.suite import Cell, Suite, expand_grid, load_suite
 from astrobench.errors import ConfigError
+from astrobench.out_lock import locked_output
+from astrobench.worker_guard import die_with_parent
 
 EXECUTORS = ("local", "ray")
 Say = Callable[[str], None]
@@ -82,7 +84,7 @@ def bench(
     if executor == "ray":
         _require_ray()  # before anything is written or generated
     say = _printer(progress)
-    with _torch_threads(suite.torch_threads):
+    with locked_output(out, "bench"), _torch_threads(suite.torch_threads):
         summary = _run(suite, out, workers, executor, say, progress, maps)
     summary.seconds = time.perf_counter() - started
     say(f"done in {summary.seconds:.0f} s; {len(summary.failures)} failed; results in {out}")
@@ -162,7 +164,12 @@ def _execute_pool(
     the pool: the cells it took and those not yet run are reported failed — a re-run retries
     them — instead of the whole grid stopping without its summary."""
     # spawn, not fork: forking a process that has started torch's thread pools can deadlock.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=die_with_parent,  # a killed parent takes its workers with it
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = [pool.submit(cell_fn, job) for job in jobs]
         for job, future in zip(jobs, futures, strict=True):
             try:

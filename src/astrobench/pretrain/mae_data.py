@@ -10,7 +10,6 @@ loss spikes from edge artefacts (seed 000, Appendix A).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from astrobench.content_hash import content_sha256
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.dataset import CutoutDataset
 from astrobench.data.splits import split_indices
@@ -66,13 +66,8 @@ class MaeData:
 
 
 def file_fingerprint(path: Path) -> str:
-    """sha256 (16 hex) of the file's name, size, mtime and its first and last MiB."""
-    digest = hashlib.sha256(f"{path.name}:{path.stat().st_size}".encode())
-    with open(path, "rb") as handle:
-        digest.update(handle.read(1 << 20))
-        handle.seek(max(0, path.stat().st_size - (1 << 20)))
-        digest.update(handle.read(1 << 20))
-    return digest.hexdigest()[:16]
+    """sha256 (16 hex) of the file's content (cached by path, size, mtime; content_hash.py)."""
+    return content_sha256(path)[:16]
 
 
 def blank_fractions(path: Path, indices: np.ndarray, block_objects: int = 256) -> np.ndarray:
