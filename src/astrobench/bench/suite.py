@@ -33,7 +33,7 @@ class SynthSpec(_Strict):
     """A synthetic survey the runner generates once (and reuses while the spec is unchanged)."""
 
     preset: str = "sdss"
-    n: int = Field(gt=0)
+    n: int = Field(gt=0, le=100_000_000)  # the object limit of a cutout file
     seed: int = 0
     size: int | None = Field(default=None, gt=0)  # cutout side in pixels; None: the preset's own
     spectra: bool = False

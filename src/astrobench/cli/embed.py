@@ -24,6 +24,9 @@ def embed(
     cache_dir: Path | None = typer.Option(None, "--cache-dir"),
 ) -> None:
     """Embed every object of DATA with BACKBONE (cached: a second run loads the result)."""
+    from astrobench.train.device import check_device
+
+    check_device(device)
     import numpy as np
 
     from astrobench.models.embeddings import embed_file

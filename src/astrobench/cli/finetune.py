@@ -49,6 +49,9 @@ def finetune(
     ),
 ) -> None:
     """Fine-tune a backbone on one target and score it on the test split."""
+    from astrobench.train.device import check_device
+
+    check_device(device)
     from astrobench.errors import ConfigError
     from astrobench.protocols.finetune_run import finetune_run
 
