@@ -15,12 +15,14 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import typer
 
 from astrobench.cli.app import app, debug_state
+from astrobench.disk import storage_error, storage_failure
 from astrobench.errors import AstrobenchError
 
 __all__ = ["app", "main"]
@@ -89,6 +91,12 @@ _QUIET_ENVIRONMENT = {
 }
 
 
+def _failed_folder(exc: BaseException) -> Path:
+    """The folder a failed write went to, as far as the exception tells."""
+    filename = getattr(exc, "filename", None)
+    return Path(str(filename)).absolute().parent if filename else Path.cwd()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `astrobench` command."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -118,4 +126,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except interrupts:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:
+        if storage_failure(exc) is None:
+            raise  # a bug: exit 1 with its traceback
+        if "--debug" in args:
+            traceback.print_exc()
+        print(f"error: {storage_error(exc, _failed_folder(exc)).one_line()}", file=sys.stderr)
+        sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)
