@@ -193,36 +193,36 @@ FILES = [
         "labels-minus-5",
         _on_file(lambda p: hf.with_labels(p, [-5]), "data", "validate"),
         says="labels span -5",
-    ),  # fmt: skip
+    ),
     Case(
         "labels-beyond-names",
         _on_file(lambda p: hf.with_labels(p, [3]), "data", "validate"),
         says="allowed -1..2",
-    ),  # fmt: skip
+    ),
     Case(
         "labels-minus-5-info",
         _on_file(lambda p: hf.with_labels(p, [-5]), "data", "info"),
         says="labels span -5",
-    ),  # fmt: skip
+    ),
     Case("missing-file", _cmd("data", "info", "nothing.h5"), says="no such file"),
     Case(
         "import-labels-minus-7",
         _import_negative_labels,
         says="-7 is negative",
         outputs=("imported.h5",),
-    ),  # fmt: skip
+    ),
     Case(
         "get-from-declared-1e9",
         _get_from(hf.galaxy10_bomb),
         says="stores only 2 of its",
         outputs=("datasets",),
-    ),  # fmt: skip
+    ),
     Case(
         "get-from-not-hdf5",
         _get_from(hf.not_hdf5),
         says="not a readable HDF5",
         outputs=("datasets",),
-    ),  # fmt: skip
+    ),
 ]
 
 MODELS = [
@@ -231,25 +231,23 @@ MODELS = [
         _ckpt(hf.sidecar_as_list),
         says="must be a JSON object",
         outputs=("enc",),
-    ),  # fmt: skip
+    ),
     Case(
         "sidecar-in-chans-five",
         _ckpt(lambda f: hf.encoder_folder(f, in_chans="five")),
         says="in_chans",
         outputs=("enc",),
-    ),  # fmt: skip
+    ),
     Case(
         "sidecar-img-size-1e6",
         _ckpt(lambda f: hf.encoder_folder(f, img_size=10**6)),
         says="img_size",
         outputs=("enc",),
-    ),  # fmt: skip
+    ),
     Case(
         "hf-remote-code", _hf(remote_code=True), says="never runs remote code", outputs=("model",)
-    ),  # fmt: skip
-    Case(
-        "hf-pickled-bin", _hf(pickled=True), says="cannot be loaded safely", outputs=("model",)
-    ),  # fmt: skip
+    ),
+    Case("hf-pickled-bin", _hf(pickled=True), says="cannot be loaded safely", outputs=("model",)),
     Case(
         "device-tpu",
         lambda t: [
@@ -262,7 +260,7 @@ MODELS = [
             "tpu",
         ],
         says="unknown device",
-    ),  # fmt: skip
+    ),
     Case(
         "device-cuda-without-gpu",
         lambda t: [
@@ -275,7 +273,7 @@ MODELS = [
             "cuda",
         ],
         says="no CUDA GPU",
-    ),  # fmt: skip
+    ),
 ]
 
 SUITES = [
@@ -286,18 +284,18 @@ SUITES = [
         "suite-synth-1e12",
         "less than or equal",
         datasets={"d": {"synth": {"n": 10**12}, "targets": ["label"]}},
-    ),  # fmt: skip
+    ),
     Case(
         "corrupt-results-sqlite",
         _corrupt_store,
         says="not a usable results database",
         outputs=("out",),
-    ),  # fmt: skip
+    ),
     Case(
         "synth-n-1e12",
         _cmd("data", "synth", "--n", str(10**12), "--out", "s.h5"),
         says="more than the limit",
-    ),  # fmt: skip
+    ),
     Case("out-under-a-file", _out_under_a_file, says="cannot write into"),
 ]
 
