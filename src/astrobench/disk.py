@@ -28,6 +28,7 @@ _FULL_WORDS = (
     "file too large",
     "disk quota",
     "database or disk is full",
+    "disk i/o error",  # SQLite's word for a failed write (EFBIG, ENOSPC mid-transaction)
 )
 _READ_ONLY_WORDS = (
     "read-only file system",
@@ -65,6 +66,20 @@ def free_bytes(folder: str | os.PathLike[str]) -> int | None:
         return None
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     return free if limit == resource.RLIM_INFINITY else min(free, int(limit))
+
+
+def room_for_file(path: str | os.PathLike[str]) -> int | None:
+    """Bytes the (existing or new) file `path` can still grow by: its folder's free space,
+    capped by what the file size limit leaves above its current size."""
+    file = Path(path)
+    free = free_bytes(file.parent)
+    if free is None:
+        return None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit == resource.RLIM_INFINITY:
+        return free
+    size = file.stat().st_size if file.exists() else 0
+    return max(0, min(free, int(limit) - size))
 
 
 def human_bytes(n: float) -> str:

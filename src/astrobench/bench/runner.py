@@ -49,6 +49,7 @@ class RunSummary:
     n_run: int = 0
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    n_bugs: int = 0  # failures that were not user errors
 
     @property
     def ok(self) -> bool:
@@ -120,6 +121,7 @@ def _run(
         summary.n_run += 1
         if not outcome.ok:
             summary.failures.append(f"{_describe(cell)}: {outcome.message}")
+            summary.n_bugs += int(outcome.bug)
     if maps:
         write_embedding_maps(suite, out, data_paths, backbone_specs, say=say)
     return summary

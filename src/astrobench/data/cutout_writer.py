@@ -7,7 +7,6 @@ written last, so even the temporary file never reads as a finished cutout file.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -21,12 +20,25 @@ import numpy as np
 import astrobench
 from astrobench.atomic import commit_temporary, temporary_path_for
 from astrobench.data import cutout_format as fmt
+from astrobench.data.hdf5_faults import (
+    file_size_limit_lifted,
+    free_aborted_file,
+    surface_swallowed_write_errors,
+)
 from astrobench.data.storage_check import check_object_limits
-from astrobench.disk import require_free_space, storage_error, storage_failure
-from astrobench.errors import ConfigError, DataFormatError, NonFiniteDataError
+from astrobench.disk import (
+    human_bytes,
+    require_free_space,
+    room_for_file,
+    storage_error,
+    storage_failure,
+)
+from astrobench.errors import ConfigError, DataFormatError, NonFiniteDataError, StorageError
 
 _STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
 _FIXED_DTYPES = {fmt.LABEL: np.int64, fmt.SPLIT: np.int8}
+# Room kept free for what HDF5 writes later: cached chunks (1 MiB cache) and the metadata at close.
+_CLOSE_RESERVE = 2 << 20
 
 
 class CutoutWriter:
@@ -123,6 +135,21 @@ class CutoutWriter:
         require_free_space(self.path.parent, needed, f"{self.path.name} ({expected:,} objects)")
         return needed
 
+    def _require_room(self, *blocks: np.ndarray | None) -> None:
+        """Refuse a block the disk cannot take before HDF5 writes it: a write failing inside
+        HDF5 can leave the library in a state that crashes the process at exit."""
+        room = room_for_file(self._tmp)
+        if room is None:
+            return
+        needed = sum(np.asarray(b).size * 4 for b in blocks if b is not None) + _CLOSE_RESERVE
+        if needed > room:
+            self.abort()
+            raise StorageError(
+                f"disk full writing into {self.path.parent.absolute()} ({self.path.name} after "
+                f"{self.n:,} objects needs {human_bytes(needed)} more, {human_bytes(room)} free)",
+                "free space there or choose another output folder",
+            )
+
     def _storage_error(self, exc: OSError) -> Exception:
         """A StorageError naming the folder when `exc` is disk full / read-only, else `exc`."""
         if storage_failure(exc) is None:
@@ -151,7 +178,9 @@ class CutoutWriter:
     ) -> None:
         """Append `n` objects: images [n, C, H, W] and catalog columns of length n."""
         try:
-            self._append(images, catalog, spectra, spectra_ivar, boxes, box_labels)
+            self._require_room(images, spectra, spectra_ivar)
+            with surface_swallowed_write_errors():
+                self._append(images, catalog, spectra, spectra_ivar, boxes, box_labels)
         except OSError as exc:
             self.abort()
             raise self._storage_error(exc) from exc
@@ -257,7 +286,8 @@ class CutoutWriter:
             self.abort()
             raise DataFormatError(f"no objects were written to {self.path}", "append at least one")
         try:
-            self._finish()
+            with surface_swallowed_write_errors():
+                self._finish()
         except OSError as exc:
             self.abort()
             raise self._storage_error(exc) from exc
@@ -282,13 +312,15 @@ class CutoutWriter:
 
         Closing flushes HDF5's cached metadata and chunks, which fails again on a full disk and
         leaves the file open in the library (whose exit-time flush then crashes the process).
-        Nothing of an aborted file is wanted, so its descriptor is pointed at /dev/null first:
-        the flush succeeds, the handle closes, and the temporary file is removed.
+        Nothing of an aborted file is wanted, so it is truncated to 0 bytes first (freeing its
+        space; a ulimit -f is lifted meanwhile): the flush succeeds, the handle closes, and the
+        temporary file is removed.
         """
         try:
-            if self._h5.id.valid:
-                _discard_pending_writes(self._h5)
-                self._h5.close()
+            with surface_swallowed_write_errors(), file_size_limit_lifted():
+                if self._h5.id.valid:
+                    free_aborted_file(self._h5)
+                    self._h5.close()
         except Exception:
             pass  # the temporary file is removed below whatever closing did
         finally:
@@ -307,17 +339,6 @@ class CutoutWriter:
             self.close()
         else:
             self.abort()
-
-
-def _discard_pending_writes(h5: h5py.File) -> None:
-    """Point the file's descriptor at /dev/null, so closing it can flush without failing."""
-    with contextlib.suppress(Exception):
-        descriptor = int(h5.id.get_vfd_handle())
-        null = os.open(os.devnull, os.O_RDWR)
-        try:
-            os.dup2(null, descriptor)
-        finally:
-            os.close(null)
 
 
 def _extend(dataset: h5py.Dataset, rows: np.ndarray) -> None:
