@@ -30,6 +30,10 @@ from tests.adversarial.harness import (
 
 ROOT = SRC.parent
 BOMB_MEMORY_CAP_MB = 500
+GET_FROM_ORIGINAL = [
+    *("data", "get", "galaxy10-decals", "--no-verify"),
+    *("--root", "out", "--from", "Galaxy10_DECals.h5"),
+]
 
 
 def _one_error_line(stderr: str, fragment: str) -> None:
@@ -129,8 +133,7 @@ def test_disk_full_during_data_get_exits_2(tmp_path: Path) -> None:
     _galaxy10_original(tmp_path / "Galaxy10_DECals.h5", n=40)
     code, stderr, left, earlier = _in_small_tmpfs(
         tmp_path,
-        ["data", "get", "galaxy10-decals", "--from", "Galaxy10_DECals.h5", "--no-verify"]
-        + ["--root", "out"],
+        GET_FROM_ORIGINAL,
         "200k",
     )
     assert code == 2
