@@ -107,7 +107,7 @@ def with_label_names(path: Path, raw: bytes | str) -> Path:
     valid_cutouts(path)
     with h5py.File(path, "r+") as h5:
         attrs = h5["catalog"].attrs
-        attrs["label_names"] = np.void(raw) if isinstance(raw, bytes) else raw
+        attrs["label_names"] = np.void(raw) if isinstance(raw, bytes) and raw else raw
     return path
 
 

@@ -143,9 +143,8 @@ def test_disk_full_during_data_get_exits_2(tmp_path: Path) -> None:
 
 @needs_tmpfs
 def test_read_only_output_folder_is_one_line(tmp_path: Path) -> None:
-    code, stderr, left, earlier = _in_small_tmpfs(
-        tmp_path, ["data", "synth", "--n", "4", "--out", "out/s.h5"], "1m", read_only=True
-    )
+    _galaxy10_original(tmp_path / "Galaxy10_DECals.h5", n=4)
+    code, stderr, left, earlier = _in_small_tmpfs(tmp_path, GET_FROM_ORIGINAL, "1m", read_only=True)
     assert code == 2
     _one_error_line(stderr, "read-only")
     assert left == ["./earlier.txt"] and earlier == "kept\n"
