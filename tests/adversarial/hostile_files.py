@@ -263,7 +263,7 @@ _ATTR_VALUES: list[Any] = [
     "",
     b"\xff\xfe",
     np.array([1, 2, 3]),
-    np.array(["g", "g", "r"]),
+    np.array([b"g", b"g", b"r"]),
     10**18,
 ]
 

@@ -81,6 +81,7 @@ class AstroclipPairs(PublicDataset):
                     pixel_scale_arcsec=self.pixel_scale_arcsec * height / size,
                     wavelength_angstrom=DESI_WAVELENGTH_ANGSTROM,
                     allow_nonfinite=True,
+                    expected_objects=total,
                 ) as writer,
                 progress_bar(total, f"converting {self.name}", enabled=self.progress) as done,
             ):

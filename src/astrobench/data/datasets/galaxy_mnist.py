@@ -83,7 +83,9 @@ class GalaxyMnist(PublicDataset):
         size = self.image_size_px or height
         scale = self.pixel_scale_arcsec * height / size
         with (
-            self.writer(out_path, (size, size), pixel_scale_arcsec=scale) as writer,
+            self.writer(
+                out_path, (size, size), pixel_scale_arcsec=scale, expected_objects=len(labels)
+            ) as writer,
             progress_bar(len(labels), f"converting {self.name}", enabled=self.progress) as done,
         ):
             offset = 0
