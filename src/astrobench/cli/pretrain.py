@@ -60,12 +60,12 @@ def mae(
     ),
 ) -> None:
     """Pretrain a masked autoencoder and export its encoder as ckpt:OUT/encoder.safetensors."""
-    from astrobench.train.device import check_device
-
-    check_device(device)
     import torch
 
     from astrobench.pretrain.mae_pretrainer import pretrain_mae
+    from astrobench.train.device import check_device
+
+    check_device(device)
 
     if threads > 0:
         torch.set_num_threads(threads)

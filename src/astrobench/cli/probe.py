@@ -33,10 +33,10 @@ def probe(
     split_seed: int = typer.Option(0, "--split-seed", help="Seed of the fixed split."),
 ) -> None:
     """Embed DATA with BACKBONE once, fit every frozen head on every fraction and seed."""
+    from astrobench.protocols.probe import probe as run_probe
     from astrobench.train.device import check_device
 
     check_device(device)
-    from astrobench.protocols.probe import probe as run_probe
 
     settings: dict[str, Any] = {
         "split_seed": split_seed,
