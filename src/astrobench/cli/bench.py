@@ -50,9 +50,17 @@ def report(
     results_dir: Path = typer.Argument(..., help="A results folder written by `astrobench bench`."),
 ) -> None:
     """Write DIR/report.md and a self-contained DIR/report.html from the results."""
+    import contextlib
+
+    from astrobench.out_lock import locked_output
     from astrobench.report.build import report as build_report
 
-    files = build_report(results_dir)
+    # Not while a bench run writes there; a missing folder is reported by build_report.
+    lock = (
+        locked_output(results_dir, "report") if results_dir.is_dir() else contextlib.nullcontext()
+    )
+    with lock:
+        files = build_report(results_dir)
     typer.echo(f"report: {files.html}  ({files.markdown}, {len(files.figures)} figures)")
 
 
