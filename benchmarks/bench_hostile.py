@@ -46,14 +46,34 @@ def galaxy10_bomb(path: Path) -> None:
         h5.create_dataset("ans", shape=(N_DECLARED,), chunks=(4096,), dtype=np.uint8)[:2] = 1
 
 
+# The child reports its own peak RSS (VmHWM) at exit; getrusage's ru_maxrss of a child also
+# counts the forked parent's memory before exec.
+_CHILD = """
+import atexit, os, sys
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["PEAK_FILE"], "w") as out:
+        out.write(kb)
+atexit.register(_peak)
+from astrobench.cli import main
+main(sys.argv[1:])
+"""
+
+
 def run(argv: list[str], cwd: Path) -> tuple[int, float, float]:
-    """(exit code, wall seconds, peak RSS in MB) of `python -m astrobench ARGV`."""
+    """(exit code, wall seconds, peak RSS in MB) of `astrobench ARGV` in a fresh process."""
+    peak = cwd / "peak_kb.txt"
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "astrobench", *argv], cwd=cwd,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, *argv],
+        cwd=cwd,
+        env={**os.environ, "PEAK_FILE": str(peak)},
+        capture_output=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    return done.returncode, seconds, float(peak.read_text()) / 1024
 
 
 def main() -> None:

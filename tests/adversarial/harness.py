@@ -64,24 +64,40 @@ def run_in_process(argv: list[str], cwd: Path) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue(), 0.0, time.perf_counter() - started)
 
 
+# The child reports its own peak RSS (VmHWM) at exit: getrusage's ru_maxrss would also count
+# the memory of the forked test process before exec.
+_CHILD = """
+import atexit, os, sys
+def _report_peak():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["ASTROBENCH_TEST_PEAK_FILE"], "w") as out:
+        out.write(peak)
+atexit.register(_report_peak)
+from astrobench.cli import main
+main(sys.argv[1:])
+"""
+
+
 def run_in_subprocess(
     argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 300.0
 ) -> Outcome:
-    """`python -m astrobench ARGV` in a child; its peak RSS comes from wait4."""
-    stdout, stderr = cwd / ".stdout.txt", cwd / ".stderr.txt"
+    """`astrobench ARGV` in a child process, with its peak resident memory."""
+    stdout, stderr, peak = cwd / ".stdout.txt", cwd / ".stderr.txt", cwd / ".peak_kb.txt"
     started = time.perf_counter()
+    env = {**env, "ASTROBENCH_TEST_PEAK_FILE": str(peak)}
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         child = subprocess.Popen(
-            [sys.executable, "-m", "astrobench", *argv], cwd=cwd, env=env, stdout=out, stderr=err
+            [sys.executable, "-c", _CHILD, *argv], cwd=cwd, env=env, stdout=out, stderr=err
         )
         deadline = started + timeout_s
         while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            pid, status = os.waitpid(child.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
                 child.kill()
-                pid, status, usage = os.wait4(child.pid, 0)
+                pid, status = os.waitpid(child.pid, 0)
                 break
             time.sleep(0.02)
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped: keep Popen quiet
@@ -89,11 +105,11 @@ def run_in_subprocess(
         os.waitstatus_to_exitcode(status),
         stdout.read_text(errors="replace"),
         stderr.read_text(errors="replace"),
-        usage.ru_maxrss / 1024.0,
+        float(peak.read_text()) / 1024.0 if peak.exists() else float("inf"),
         time.perf_counter() - started,
     )
-    stdout.unlink()
-    stderr.unlink()
+    for path in (stdout, stderr, peak):
+        path.unlink(missing_ok=True)
     return outcome
 
 
