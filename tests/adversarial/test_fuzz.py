@@ -26,8 +26,8 @@ from astrobench.bench.suite import parse_suite
 from astrobench.errors import AstrobenchError
 
 FUZZ_CASES = int(os.environ.get("ASTROBENCH_FUZZ_CASES", "300"))
-CHEAP_SEEDS = range(8)
-EXAMPLES = int(os.environ.get("ASTROBENCH_FUZZ_EXAMPLES", "40"))
+CHEAP_SEEDS = range(6)
+EXAMPLES = int(os.environ.get("ASTROBENCH_FUZZ_EXAMPLES", "25"))
 COMMANDS = (
     ["data", "info", "f.h5"],
     ["data", "info", "f.h5", "--json"],
