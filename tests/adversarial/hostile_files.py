@@ -241,7 +241,7 @@ def suite_file(path: Path, data: Path, dataset_key: str = "d", **extra: Any) -> 
         "name": "adv",
         "datasets": {dataset_key: {"path": str(data), "targets": ["label"]}},
         "backbones": ["vit_tiny_p8"],
-        "protocols": [{"name": "knn", "settings": {"batch_size": 8}}],
+        "protocols": [{"name": "knn", "settings": {"embed": {"batch_size": 8}}}],
         "fractions": [1.0],
         "seeds": [0],
         "n_boot": 10,
