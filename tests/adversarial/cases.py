@@ -25,6 +25,7 @@ class Case:
     code: int = 2  # the exit code it must give
     says: str = ""  # a fragment the one-line error must contain
     outputs: tuple[str, ...] = ()  # relative paths it may create or change (besides home/)
+    slow: bool = False  # runs real work before failing: only in the slow run
 
 
 def _valid(tmp: Path) -> Path:
@@ -300,3 +301,32 @@ SUITES = [
 ]
 
 CORPUS = USAGE + FILES + MODELS + SUITES
+
+# Typed settings (issue 11): suite mistakes are refused before anything runs.
+SETTINGS = [
+    _suite_case("suite-unknown-protocol", "unknown protocol", protocols=["frobnicate"]),
+    _suite_case(
+        "suite-misspelled-setting",
+        "unknown setting 'epoch'",
+        protocols=[{"name": "finetune", "settings": {"epoch": 2}}],
+    ),
+    _suite_case(
+        "suite-negative-epochs",
+        "epochs",
+        protocols=[{"name": "finetune", "settings": {"epochs": -3}}],
+    ),
+]
+
+
+def _missing_target(tmp: Path) -> list[str]:
+    hf.suite_file(tmp / "suite.yaml", _valid(tmp))
+    text = (tmp / "suite.yaml").read_text().replace('"targets": ["label"]', '"targets": ["nope"]')
+    (tmp / "suite.yaml").write_text(text)
+    return ["bench", "suite.yaml", "--out", "out"]
+
+
+# Fails only when its cell runs (after embeddings and the map): exit 2, one line, but slow.
+SETTINGS.append(
+    Case("suite-missing-target-column", _missing_target, says="nope", outputs=("out",), slow=True)
+)
+CORPUS += SETTINGS

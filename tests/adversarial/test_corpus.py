@@ -13,7 +13,11 @@ from tests.adversarial.cases import CORPUS, Case
 from tests.adversarial.harness import check_rule, run_in_process, snapshot
 
 
-@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=[pytest.mark.slow] if c.slow else []) for c in CORPUS],
+    ids=lambda c: c.name,
+)
 def test_every_case_ends_in_one_line_and_exit_2(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

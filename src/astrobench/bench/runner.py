@@ -250,8 +250,9 @@ def _threads_per_worker(workers: int) -> int | None:
 
 
 def _printer(progress: bool) -> Say:
+    # Progress goes to stdout: stderr carries only errors (at most two lines, docs/reliability.md).
     def say(message: str) -> None:
         if progress:
-            print(message, file=sys.stderr, flush=True)
+            print(message, flush=True)
 
     return say
