@@ -63,6 +63,7 @@ def test_seeded_random_damage(seed: int, isolated_home: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(max(600, 4 * FUZZ_CASES))  # the run's length is chosen by the caller
 def test_long_fuzz_of_random_damage(isolated_home: Path) -> None:
     started = time.perf_counter()
     problems: list[str] = []
