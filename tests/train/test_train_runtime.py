@@ -108,7 +108,7 @@ def test_damaged_newest_checkpoint_falls_back_with_warning(tmp_path):
 
 def test_resume_with_other_settings_is_refused(tmp_path):
     run(tmp_path, epochs=1)
-    with pytest.raises(CheckpointError, match="different training settings"):
+    with pytest.raises(CheckpointError, match=r"another run \(epochs, lr differ\)"):
         run(tmp_path, resume=True, epochs=2, lr=0.5)
 
 
@@ -145,7 +145,7 @@ def test_resume_with_more_epochs_is_refused_because_the_schedule_would_change(tm
     """The cosine schedule spans `epochs`: resuming a 1-epoch run as a 2-epoch one would put the
     remaining steps on a different curve, matching neither run."""
     run(tmp_path, epochs=1)
-    with pytest.raises(CheckpointError, match="different training settings"):
+    with pytest.raises(CheckpointError, match=r"another run \(epochs differ\)"):
         run(tmp_path, resume=True, epochs=2)
 
 

@@ -46,6 +46,8 @@ def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> di
             continue
         assert spec.synth is not None
         target = out / "data" / f"{name}-{config_hash(dataset_identity(suite, name))[:12]}.h5"
+        if not target.resolve().is_relative_to(out.resolve()):
+            raise ConfigError(f"dataset {name!r} would be written outside {out}")
         if target.is_file():
             say(f"dataset {name}: reusing {target}")
         else:

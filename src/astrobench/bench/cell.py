@@ -45,19 +45,24 @@ class CellOutcome:
     ok: bool
     message: str = ""
     seconds: float = 0.0
+    bug: bool = False  # failed with a non-user error (logged in full under failures/)
 
 
 def run_cell(job: CellJob) -> CellOutcome:
     """Run the cell, store its predictions and row; failures come back as a message."""
-    from astrobench.errors import AstrobenchError
+    from astrobench.errors import AstrobenchError, StorageError
 
     try:
         seconds = _run_and_store(job)
+    except StorageError:
+        raise  # a full disk or read-only folder fails every cell: stop the grid
     except AstrobenchError as error:
         return CellOutcome(job.cell.config_hash, False, error.one_line())
     except Exception as error:  # a bug in one cell must not sink the whole grid; logged in full
         _log_failure(job, error)
-        return CellOutcome(job.cell.config_hash, False, f"{type(error).__name__}: {error}")
+        return CellOutcome(
+            job.cell.config_hash, False, f"{type(error).__name__}: {error}", bug=True
+        )
     return CellOutcome(job.cell.config_hash, True, seconds=seconds)
 
 

@@ -46,6 +46,9 @@ def probe(
 ) -> None:
     """Embed DATA with BACKBONE once, fit every frozen head on every fraction and seed."""
     from astrobench.protocols.probe import probe as run_probe
+    from astrobench.train.device import check_device
+
+    check_device(device)
 
     embed: dict[str, Any] = {
         "batch_size": batch_size,
