@@ -24,7 +24,7 @@ from astrobench.bench.suite import (
     dataset_identity,
     pretrain_step_name,
 )
-from astrobench.errors import ConfigError, DataFormatError
+from astrobench.errors import AstrobenchError, ConfigError, DataFormatError
 
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
@@ -67,6 +67,23 @@ def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> di
             )
         paths[name] = target
     return paths
+
+
+def check_targets(suite: Suite, data_paths: dict[str, Path]) -> None:
+    """Every target of every dataset resolves to a task (its columns exist, its kind fits, its
+    headline is a metric of it), before pretraining or any cell runs."""
+    from astrobench.data.cutout_file import open_cutouts
+    from astrobench.tasks.resolve import resolve_task
+
+    for name, spec in suite.datasets.items():
+        if not spec.targets:
+            continue
+        with open_cutouts(data_paths[name]) as cutouts:
+            for target in spec.targets:
+                try:
+                    resolve_task(cutouts, target.column, target.task, target.task_options())
+                except AstrobenchError as error:
+                    raise type(error)(f"dataset {name!r}: {error.message}", error.hint) from None
 
 
 def resolve_backbones(

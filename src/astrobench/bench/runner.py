@@ -26,7 +26,12 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from astrobench.atomic import write_json_atomic
-from astrobench.bench.artifacts import prepare_datasets, resolve_backbones, write_embedding_maps
+from astrobench.bench.artifacts import (
+    check_targets,
+    prepare_datasets,
+    resolve_backbones,
+    write_embedding_maps,
+)
 from astrobench.bench.cell import CellJob, CellOutcome, run_cell
 from astrobench.bench.store import ResultsStore
 from astrobench.bench.suite import Cell, Suite, expand_grid, load_suite
@@ -98,6 +103,7 @@ def _run(
     store = ResultsStore(out)
     write_json_atomic(out / "suite.json", suite.model_dump(mode="json"))
     data_paths = prepare_datasets(suite, out, say=say, progress=progress)
+    check_targets(suite, data_paths)  # a missing column or unsuitable kind: before any work
     backbone_specs = resolve_backbones(suite, out, data_paths, say=say, progress=progress)
     cells = expand_grid(suite)
     done = store.finished_hashes()
