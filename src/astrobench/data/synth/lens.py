@@ -5,11 +5,12 @@ Deflections are closed form (Kormann, Schneider & Bartelmann 1994; written as in
 "A catalog of mass models", for zero core). In the lens frame (major axis along x') with axis
 ratio q < 1 and psi = sqrt(q^2 x'^2 + y'^2),
 
-    alpha_x' = b q / sqrt(1 - q^2) * arctan (sqrt(1 - q^2) x' / psi)
-    alpha_y' = b q / sqrt(1 - q^2) * arctanh(sqrt(1 - q^2) y' / psi)
+    alpha_x' = b / sqrt(1 - q^2) * arctan (sqrt(1 - q^2) x' / psi)
+    alpha_y' = b / sqrt(1 - q^2) * arctanh(sqrt(1 - q^2) y' / psi)
 
-the gradient of the potential of convergence kappa = b / (2 psi). We quote the Einstein radius
-theta_E on the intermediate axis (kappa = theta_E / (2 sqrt(q x'^2 + y'^2 / q))), so
+the gradient of the potential of convergence kappa = b / (2 psi) (checked in the tests by
+div(alpha) = 2 kappa; Keeton's b carries an extra factor q in his normalisation). We quote the
+Einstein radius theta_E on the intermediate axis (kappa = theta_E / (2 sqrt(q x'^2 + y'^2 / q))), so
 b = theta_E sqrt(q); for q -> 1 it is the singular isothermal sphere, alpha = theta_E x / |x|.
 theta_E = 4 pi (sigma_v / c)^2 D_ls / D_s. External shear adds (g1 x + g2 y, g2 x - g1 y).
 
@@ -79,8 +80,8 @@ def sie_deflection(lens: SieLens, x: np.ndarray, y: np.ndarray) -> tuple[np.ndar
         ax, ay = lens.theta_e * xr / radius, lens.theta_e * yr / radius
     else:
         e = np.sqrt(1.0 - q * q)
-        ax = b * q / e * np.arctan(e * xr / radius)
-        ay = b * q / e * np.arctanh(np.clip(e * yr / radius, -1 + 1e-12, 1 - 1e-12))
+        ax = b / e * np.arctan(e * xr / radius)
+        ay = b / e * np.arctanh(np.clip(e * yr / radius, -1 + 1e-12, 1 - 1e-12))
     c, s = np.cos(lens.position_angle), np.sin(lens.position_angle)
     alpha_x, alpha_y = c * ax - s * ay, s * ax + c * ay  # back to the sky frame
     g1, g2 = lens.shear
