@@ -1,0 +1,273 @@
+"""`detect`: train a Faster R-CNN detector on any backbone (frozen or fine-tuned) on a cutout
+file with boxes, select the epoch on the validation split's AP50, and write into `out`:
+
+    gt.json           COCO ground truth of the test images (image_id = index in the file)
+    predictions.json  COCO results (image_id, category_id, bbox [x, y, w, h], score)
+    metrics.json      COCO metrics (metrics.detection) + cost and provenance
+    history.json, checkpoints/   the training runtime's (exact resume, atomic checkpoints)
+
+Any COCO tool recomputes the metrics from the two JSON files. Splits are the file's (split
+column) or the same stratified split as every other protocol (split_seed).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+
+from astrobench.atomic import write_json_atomic
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.detection_dataset import DetectionDataset, unpad_targets
+from astrobench.data.splits import split_indices
+from astrobench.errors import DataFormatError, InsufficientDataError
+from astrobench.metrics.detection import (
+    RaggedBoxes,
+    coco_ground_truth,
+    coco_metrics,
+    coco_results,
+    detection_metrics,
+)
+from astrobench.models.create import create_backbone
+from astrobench.models.detection.detector import Detector, DetectorConfig
+from astrobench.models.input_preparation import input_preparation
+from astrobench.train import TrainConfig, Trainer
+from astrobench.train.device import peak_memory_bytes
+from astrobench.train.layer_decay import param_groups
+
+
+class DetectSettings(BaseModel):
+    """Settings of one detection run (unknown keys are an error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 2e-4
+    weight_decay: float = 0.05
+    layer_decay: float = 0.75  # fine-tuning: lr x decay per depth group below the top
+    warmup_epochs: float = 1.0
+    clip_grad_norm: float | None = 10.0
+    augment: bool = True  # random flips of image and boxes
+    seed: int = 0
+    split_seed: int = 0
+    neck: str | None = None
+    pyramid_channels: int = 128
+    box_head_width: int = 256
+    anchor_sizes: tuple[int, int, int, int, int] = (8, 16, 32, 64, 128)
+    score_threshold: float = 0.05  # detections kept for evaluation (COCO practice: 0.05)
+    detections_per_image: int = 100
+    adapt: str | None = None  # band strategy for pretrained backbones (select:..., inflate)
+    device: str = "auto"
+    num_workers: int = 0
+    resume: bool = False
+
+
+@dataclass
+class DetectionResult:
+    """What `detect` wrote and measured."""
+
+    out: Path
+    metrics: dict[str, float]
+    info: dict[str, Any]
+
+
+@torch.inference_mode()
+def predict_boxes(
+    model: nn.Module, path: Path, indices: np.ndarray, batch_size: int, device: torch.device
+) -> RaggedBoxes:
+    """Detections on objects `indices` (in that order): ragged boxes, labels, scores."""
+    was_training = model.training
+    model.eval()
+    boxes, labels, scores, counts = [], [], [], []
+    with CutoutFile(path) as cutouts:
+        for start in range(0, len(indices), batch_size):
+            images = torch.from_numpy(cutouts.read_images(indices[start : start + batch_size]))
+            for output in model(images.to(device)):
+                boxes.append(output["boxes"].float().cpu().numpy())
+                labels.append(output["labels"].cpu().numpy())
+                scores.append(output["scores"].float().cpu().numpy())
+                counts.append(len(output["boxes"]))
+    model.train(was_training)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return RaggedBoxes(
+        np.concatenate(boxes).reshape(-1, 4) if boxes else np.zeros((0, 4), np.float32),
+        np.concatenate(labels).astype(np.int64) if labels else np.zeros(0, np.int64),
+        offsets,
+        np.concatenate(scores) if scores else np.zeros(0, np.float32),
+    )
+
+
+def truth_of(path: Path, indices: np.ndarray) -> RaggedBoxes:
+    """Ground-truth boxes of objects `indices` (in that order)."""
+    with CutoutFile(path) as cutouts:
+        table = cutouts.box_table()
+    parts = [table.of_image(int(i)) for i in indices]
+    counts = [len(b) for b, _ in parts]
+    return RaggedBoxes(
+        np.concatenate([b for b, _ in parts]).reshape(-1, 4) if parts else np.zeros((0, 4)),
+        np.concatenate([lab for _, lab in parts]).astype(np.int64) if parts else np.zeros(0),
+        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+    )
+
+
+def _splits(path: Path, split_seed: int) -> tuple[dict[str, np.ndarray], list[str], list[Any]]:
+    with CutoutFile(path) as cutouts:
+        table = cutouts.box_table()  # DataFormatError when the file has no boxes
+        if not table.label_names:
+            raise DataFormatError(
+                f"{path}: /box_labels has no label_names",
+                "name the box classes (astrobench data validate explains what is missing)",
+            )
+        splits = split_indices(cutouts, seed=split_seed)
+        shape = [list(cutouts.bands), cutouts.image_shape[-1]]
+    for name in ("train", "test"):
+        if len(splits[name]) == 0:
+            raise InsufficientDataError(
+                f"{path}: the {name} split has no images ({sum(map(len, splits.values()))} in all)",
+                "use a file with at least ten images",
+            )
+    return splits, table.label_names, shape
+
+
+def build_detector(
+    backbone: str, bands: list[str], side: int, n_classes: int, mode: str, s: DetectSettings
+) -> Detector:
+    """The backbone at the image's size plus a detection head seeded by `s.seed`."""
+    encoder = create_backbone(backbone, bands=bands, img_size=side, adapt=s.adapt)
+    recipe = input_preparation(
+        encoder.meta.to_dict(), list(range(len(bands))), bands, side, nan_policy="error"
+    )
+    recipe["crop_to"] = None  # boxes are in the whole image's pixels
+    config = DetectorConfig(
+        n_classes=n_classes,
+        image_size=side,
+        mode=mode,
+        neck=s.neck,
+        pyramid_channels=s.pyramid_channels,
+        box_head_width=s.box_head_width,
+        anchor_sizes=tuple(s.anchor_sizes),
+        score_threshold=s.score_threshold,
+        detections_per_image=s.detections_per_image,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(s.seed)
+        return Detector(encoder, config, recipe)
+
+
+def detect(
+    backbone: str,
+    data: str | Path,
+    mode: str,
+    out: str | Path,
+    settings: DetectSettings | dict[str, Any] | None = None,
+) -> DetectionResult:
+    """Train and evaluate a detector; see the module docstring for what is written.
+
+    Args:
+        backbone: any backbone spec (built-in, timm:, hf:, ckpt:).
+        data: a cutout file with /boxes.
+        mode: "frozen" (train the neck and heads) or "finetune" (everything, layer decay).
+        out: output folder.
+        settings: DetectSettings or a dict of its fields.
+
+    Returns:
+        The metrics and run information (also in out/metrics.json).
+    """
+    s = settings if isinstance(settings, DetectSettings) else DetectSettings(**(settings or {}))
+    path, out = Path(data), Path(out)
+    splits, names, (bands, side) = _splits(path, s.split_seed)
+    model = build_detector(backbone, bands, side, len(names), mode, s)
+    trainer = _trainer(model, path, splits, s, out, mode)
+    started = time.perf_counter()
+    history = trainer.fit(resume=s.resume)
+    train_seconds = time.perf_counter() - started
+    trainer.load_best()
+    final = trainer.evaluated_module()
+    started = time.perf_counter()
+    predictions = predict_boxes(final, path, splits["test"], s.batch_size, trainer.device)
+    eval_seconds = time.perf_counter() - started
+    ids = [int(i) for i in splits["test"]]
+    gt = coco_ground_truth(truth_of(path, splits["test"]), (side, side), names, ids)
+    results = coco_results(predictions, ids)
+    metrics = coco_metrics(gt, results)
+    write_json_atomic(out / "gt.json", gt)
+    write_json_atomic(out / "predictions.json", results)
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    info = {
+        "backbone": backbone,
+        "data": str(path),
+        "mode": mode,
+        "neck": model.neck_name,
+        "class_names": names,
+        "n_train": len(splits["train"]),
+        "n_val": len(splits["val"]),
+        "n_test": len(splits["test"]),
+        "epochs_run": len(history.epochs),
+        "best_epoch": history.best_epoch,
+        "train_seconds": train_seconds,
+        "eval_seconds": eval_seconds,
+        "train_images_per_second": history.epochs[-1].images_per_second if history.epochs else 0,
+        "inference_images_per_second": len(ids) / max(eval_seconds, 1e-9),
+        "params_total": int(total),
+        "params_trainable": int(trainable),
+        "peak_memory_bytes": peak_memory_bytes(trainer.device),
+        "settings": s.model_dump(mode="json"),
+    }
+    write_json_atomic(out / "metrics.json", {"metrics": metrics, **info})
+    return DetectionResult(out, metrics, info)
+
+
+def _trainer(
+    model: Detector,
+    path: Path,
+    splits: dict[str, np.ndarray],
+    s: DetectSettings,
+    out: Path,
+    mode: str,
+) -> Trainer:
+    config = TrainConfig(
+        epochs=s.epochs,
+        batch_size=s.batch_size,
+        lr=s.lr,
+        weight_decay=s.weight_decay,
+        warmup_epochs=s.warmup_epochs,
+        clip_grad_norm=s.clip_grad_norm,
+        seed=s.seed,
+        device=s.device,  # type: ignore[arg-type]
+        num_workers=s.num_workers,
+        monitor="val_AP50",
+        extra={"task": "detection", "mode": mode, "data": str(path)},
+    )
+    decay = s.layer_decay if mode == "finetune" else 1.0
+    groups = param_groups(model, s.weight_decay, model.depth_groups(), decay)
+    dataset = DetectionDataset(path, splits["train"], augment=s.augment)
+
+    def loss_fn(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
+        losses = module(batch["image"], unpad_targets(batch))
+        return sum(losses.values())
+
+    def evaluate_fn(module: nn.Module) -> dict[str, float]:
+        device = next(module.parameters()).device
+        predicted = predict_boxes(module, path, splits["val"], s.batch_size, device)
+        truth = truth_of(path, splits["val"])
+        side = int(model.config.image_size)
+        names = [str(k) for k in range(model.config.n_classes)]
+        return {"val_AP50": detection_metrics(truth, predicted, (side, side), names)["AP50"]}
+
+    return Trainer(
+        model,
+        loss_fn,
+        dataset,
+        config,
+        out,
+        param_groups=groups,
+        evaluate_fn=evaluate_fn if len(splits["val"]) else None,
+    )
