@@ -86,3 +86,15 @@ def test_coco_structures_use_xywh_and_one_based_categories() -> None:
     assert results == [
         {"image_id": 0, "category_id": 1, "bbox": [1.0, 1.0, 3.0, 4.0], "score": 0.5}
     ]
+
+
+def test_scoring_leaves_the_coco_structures_as_they_were() -> None:
+    """pycocotools writes keys into the dicts it reads; the stored files must stay pure."""
+    from astrobench.metrics.detection import coco_metrics
+
+    truth = _ragged([[[0, 0, 10, 10]]])
+    gt = coco_ground_truth(truth, SIZE, ["galaxy"])
+    results = coco_results(_ragged([[[0, 0, 10, 10]]], scores=[0.5]))
+    before = (repr(gt), repr(results))
+    coco_metrics(gt, results)
+    assert (repr(gt), repr(results)) == before

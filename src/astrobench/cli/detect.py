@@ -30,25 +30,23 @@ def detect(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
     """Detect sources: Faster R-CNN with an FPN (CNNs) or a ViTDet pyramid (ViTs)."""
-    from astrobench.errors import ConfigError
-    from astrobench.protocols.detect import DetectSettings
     from astrobench.protocols.detect import detect as run
+    from astrobench.protocols.detect import detect_settings
 
-    try:
-        settings = DetectSettings(
-            epochs=epochs,
-            lr=lr,
-            layer_decay=layer_decay,
-            batch_size=batch_size,
-            seed=seed,
-            split_seed=split_seed,
-            neck=neck or None,
-            adapt=adapt or None,
-            device=device,
-            resume=resume,
-        )
-    except ValueError as exc:
-        raise ConfigError(f"bad detection settings: {str(exc).splitlines()[0]}") from exc
+    settings = detect_settings(
+        {
+            "epochs": epochs,
+            "lr": lr,
+            "layer_decay": layer_decay,
+            "batch_size": batch_size,
+            "seed": seed,
+            "split_seed": split_seed,
+            "neck": neck or None,
+            "adapt": adapt or None,
+            "device": device,
+            "resume": resume,
+        }
+    )
     result = run(backbone, data, mode, out, settings)
     metrics = result.metrics
     if as_json:

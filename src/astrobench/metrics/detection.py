@@ -18,6 +18,7 @@ truth, left out):
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,9 +128,10 @@ def _evaluate(
 
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
         gt = COCO()
-        gt.dataset = ground_truth
+        # pycocotools adds keys (area, id, ignore, ...) to the dicts it reads: give it copies
+        gt.dataset = copy.deepcopy(ground_truth)
         gt.createIndex()
-        dt = gt.loadRes(results)
+        dt = gt.loadRes(copy.deepcopy(results))
         evaluator = COCOeval(gt, dt, iouType="bbox")
         evaluator.params.iouThrs = np.asarray(iou_thresholds, dtype=np.float64)
         evaluator.evaluate()

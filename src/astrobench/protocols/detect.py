@@ -19,14 +19,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from torch import nn
 
 from astrobench.atomic import write_json_atomic
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.detection_dataset import DetectionDataset, unpad_targets
 from astrobench.data.splits import split_indices
-from astrobench.errors import DataFormatError, InsufficientDataError
+from astrobench.errors import ConfigError, DataFormatError, InsufficientDataError
 from astrobench.metrics.detection import (
     RaggedBoxes,
     coco_ground_truth,
@@ -47,9 +47,9 @@ class DetectSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    epochs: int = 10
-    batch_size: int = 8
-    lr: float = 2e-4
+    epochs: int = Field(10, ge=0)
+    batch_size: int = Field(8, ge=1)
+    lr: float = Field(2e-4, gt=0)
     weight_decay: float = 0.05
     layer_decay: float = 0.75  # fine-tuning: lr x decay per depth group below the top
     warmup_epochs: float = 1.0
@@ -67,6 +67,19 @@ class DetectSettings(BaseModel):
     device: str = "auto"
     num_workers: int = 0
     resume: bool = False
+
+
+def detect_settings(values: dict[str, Any]) -> DetectSettings:
+    """DetectSettings from a dict; a bad or unknown key is a ConfigError (one line)."""
+    try:
+        return DetectSettings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(
+            f"bad detection settings: {where}: {first['msg']}",
+            f"known settings: {', '.join(DetectSettings.model_fields)}",
+        ) from None
 
 
 @dataclass
@@ -180,7 +193,7 @@ def detect(
     Returns:
         The metrics and run information (also in out/metrics.json).
     """
-    s = settings if isinstance(settings, DetectSettings) else DetectSettings(**(settings or {}))
+    s = settings if isinstance(settings, DetectSettings) else detect_settings(settings or {})
     path, out = Path(data), Path(out)
     splits, names, (bands, side) = _splits(path, s.split_seed)
     model = build_detector(backbone, bands, side, len(names), mode, s)
