@@ -32,9 +32,15 @@ def synth(
 ) -> None:
     """Simulate a synthetic survey: galaxies of the ten Galaxy10 classes, spectra, catalog;
     or fields of several sources (and strong lenses) with one box per source."""
-    from astrobench.data.synth import synthesize
+    from astrobench.data.synth import PRESETS, synthesize
     from astrobench.data.synth.field_presets import FIELD_PRESETS
+    from astrobench.errors import UnknownNameError
 
+    if preset not in PRESETS and preset not in FIELD_PRESETS:
+        raise UnknownNameError(
+            f"unknown synthetic survey preset {preset!r}",
+            f"choose one of: {', '.join(sorted(PRESETS) + sorted(FIELD_PRESETS))}",
+        )
     if preset in FIELD_PRESETS:
         from astrobench.data.synth.fields import synthesize_fields
 

@@ -61,6 +61,12 @@ def test_lens_file_layout_labels_and_boxes(lenses: Path) -> None:
         lensed = f.column("theta_e_arcsec")[f.column("label") == 1]
         assert ((lensed > 0.8) & (lensed < 4.0)).all()
     assert "valid boxes" in validate_cutout_file(lenses).summary()
+    from astrobench.data.info import describe_cutouts
+
+    with CutoutFile(lenses) as f:
+        per_class = {n: int(f.column(f"n_{n}").sum()) for n in ("galaxy", "star", "lens")}
+    described = {e["name"]: e["count"] for e in describe_cutouts(lenses)["boxes"]}
+    assert described == {k: v for k, v in per_class.items() if v}
 
 
 def test_boxes_hold_the_light_of_their_sources(lenses: Path) -> None:
