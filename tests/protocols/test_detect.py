@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from astrobench.data.cutout_writer import write_cutouts
 from astrobench.data.synth.fields import synthesize_fields
@@ -102,3 +103,40 @@ def test_bad_input_is_one_line_exit_2(fields: Path, tmp_path: Path, run_cli) -> 
             "detect", "--backbone", "vit_tiny_p8", "--epochs", "1", "--out", tmp_path / "o", *args
         )
         assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.slow
+def test_a_killed_detection_run_resumes_to_the_same_predictions(
+    fields: Path, tmp_path: Path
+) -> None:
+    """SIGKILL after optimizer step 3 (of 4), resume: the same predictions as a run that was
+    never interrupted (weights, optimizer, schedule and every RNG come back exactly)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from astrobench.train.loop import KILL_AT_STEP_ENV
+
+    def run(out: Path, *extra: str, env: dict[str, str] | None = None) -> int:
+        command = [sys.executable, "-m", "astrobench", "detect", "--backbone",
+                   "timm:test_resnet?pretrained=false", "--data", str(fields), "--epochs", "2",
+                   "--batch-size", "4", "--out", str(out), *extra]  # fmt: skip
+        full_env = {k: v for k, v in os.environ.items() if k != KILL_AT_STEP_ENV}
+        full_env.update(env or {})
+        return subprocess.run(command, env=full_env, capture_output=True, timeout=600).returncode
+
+    assert run(tmp_path / "straight") == 0
+    assert run(tmp_path / "killed", env={KILL_AT_STEP_ENV: "3"}) == -signal.SIGKILL
+    assert not (tmp_path / "killed" / "predictions.json").exists()
+    assert run(tmp_path / "killed", "--resume") == 0
+    for name in ("predictions.json", "gt.json"):
+        assert (tmp_path / "killed" / name).read_bytes() == (
+            tmp_path / "straight" / name
+        ).read_bytes()
+    from astrobench.train.checkpoint import LAST, load_checkpoint
+
+    straight = load_checkpoint(tmp_path / "straight" / "checkpoints" / LAST)["model"]
+    resumed = load_checkpoint(tmp_path / "killed" / "checkpoints" / LAST)["model"]
+    assert straight.keys() == resumed.keys()
+    assert all(torch.equal(straight[k], resumed[k]) for k in straight)
