@@ -82,6 +82,12 @@ def test_recomputation_on_nonzero_scores(fields: Path, tmp_path: Path) -> None:
     np.testing.assert_allclose(ours, sweep, atol=1e-6)
     assert result.info["params_trainable"] < result.info["params_total"]
     assert result.info["neck"] == "simple_pyramid"
+    # A random-init ViT sees asinh(x / sigma_sky); the MAD estimate matches the simulator's sigma
+    from astrobench.data.cutout_file import CutoutFile
+
+    with CutoutFile(fields) as f:
+        true_sigma = f.attrs["sky_sigma_nanomaggy"]
+    np.testing.assert_allclose(result.info["input_asinh_softening"], true_sigma, rtol=0.15)
 
 
 def test_bad_input_is_one_line_exit_2(fields: Path, tmp_path: Path, run_cli) -> None:
