@@ -228,22 +228,29 @@ def detect(
     sky = sky_sigma(path, splits["train"]) if s.stretch == "auto" else None
     model = build_detector(backbone, bands, side, len(names), mode, s, sky)
     trainer = _trainer(model, path, splits, s, out, mode)
-    started = time.perf_counter()
+    clock = (time.perf_counter(), time.process_time())
     history = trainer.fit(resume=s.resume)
-    train_seconds = time.perf_counter() - started
+    cost: dict[str, Any] = {
+        "train_seconds": time.perf_counter() - clock[0],
+        "train_cpu_seconds": time.process_time() - clock[1],
+        "epochs_run": len(history.epochs),
+        "best_epoch": history.best_epoch,
+        "train_images_per_second": history.epochs[-1].images_per_second if history.epochs else 0,
+    }
     trainer.load_best()
-    final = trainer.evaluated_module()
     started = time.perf_counter()
-    predictions = predict_boxes(final, path, splits["test"], s.batch_size, trainer.device)
-    eval_seconds = time.perf_counter() - started
-    ids = [int(i) for i in splits["test"]]
-    gt = coco_ground_truth(truth_of(path, splits["test"]), (side, side), names, ids)
+    test = splits["test"]
+    predictions = predict_boxes(
+        trainer.evaluated_module(), path, test, s.batch_size, trainer.device
+    )
+    cost["eval_seconds"] = time.perf_counter() - started
+    cost["inference_images_per_second"] = len(test) / max(cost["eval_seconds"], 1e-9)
+    ids = [int(i) for i in test]
+    gt = coco_ground_truth(truth_of(path, test), (side, side), names, ids)
     results = coco_results(predictions, ids)
     metrics = coco_metrics(gt, results)
     write_json_atomic(out / "gt.json", gt)
     write_json_atomic(out / "predictions.json", results)
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     info = {
         "backbone": backbone,
         "data": str(path),
@@ -251,17 +258,10 @@ def detect(
         "neck": model.neck_name,
         "input_asinh_softening": model.rcnn.backbone.recipe["asinh_softening"],
         "class_names": names,
-        "n_train": len(splits["train"]),
-        "n_val": len(splits["val"]),
-        "n_test": len(splits["test"]),
-        "epochs_run": len(history.epochs),
-        "best_epoch": history.best_epoch,
-        "train_seconds": train_seconds,
-        "eval_seconds": eval_seconds,
-        "train_images_per_second": history.epochs[-1].images_per_second if history.epochs else 0,
-        "inference_images_per_second": len(ids) / max(eval_seconds, 1e-9),
-        "params_total": int(total),
-        "params_trainable": int(trainable),
+        **{f"n_{name}": len(rows) for name, rows in splits.items()},
+        **cost,
+        "params_total": sum(p.numel() for p in model.parameters()),
+        "params_trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "peak_memory_bytes": peak_memory_bytes(trainer.device),
         "settings": s.model_dump(mode="json"),
     }
