@@ -104,3 +104,46 @@ def test_flips_move_boxes_with_pixels_and_padding_is_dropped() -> None:
     }
     (target,) = unpad_targets(batch)
     assert target["labels"].tolist() == [2] and target["boxes"].shape == (1, 4)
+
+
+def test_mae_checkpoint_keeps_its_stretch_and_is_resized_to_the_field(tmp_path) -> None:
+    """A ckpt: encoder pretrained on asinh-stretched 8 px crops of 16 px cutouts detects on
+    32 px fields: its position embedding is resampled to 32 px, its stretch is kept (not
+    replaced by the sky one), and the crop is dropped (boxes are in the whole field)."""
+    from astrobench.models.encoder_checkpoint import save_encoder
+    from astrobench.models.vit import build_vit
+
+    softening = [0.5, 1.0, 1.5]
+    sidecar = {
+        "arch": "vit_tiny", "patch_size": 4, "img_size": 8, "in_chans": 3,
+        "bands": ["g", "r", "z"], "pooling": "mean", "layer": "plain",
+        "normalisation": {"kind": "asinh", "softening": softening, "mean": [0.1] * 3,
+                          "std": [2.0] * 3, "crop_px": 8},
+        "data_hash": "abc", "epochs": 1, "source": "test",
+    }  # fmt: skip
+    save_encoder(tmp_path / "enc", build_vit("vit_tiny", 4, 8, 3, pooling="mean"), sidecar)
+    settings = DetectSettings(pyramid_channels=16, box_head_width=32)
+    model = build_detector(
+        f"ckpt:{tmp_path / 'enc'}", ["g", "r", "z"], 32, 2, "finetune", settings, sky=[9.0] * 3
+    )
+    recipe = model.rcnn.backbone.recipe
+    assert recipe["asinh_softening"] == softening and recipe["crop_to"] is None
+    assert model.neck_name == "simple_pyramid"
+    assert model.encoder.meta.img_size == 32
+    model.train()
+    losses = model(torch.randn(2, 3, 32, 32), _targets()[:1] * 2)
+    assert torch.isfinite(sum(losses.values()))
+
+
+def test_hugging_face_vit_through_the_simple_pyramid(tmp_path) -> None:
+    import transformers as tf
+
+    config = tf.Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                             intermediate_size=64, image_size=32, patch_size=8)  # fmt: skip
+    tf.Dinov2Model(config).save_pretrained(tmp_path / "dino")
+    settings = DetectSettings(pyramid_channels=16, box_head_width=32, score_threshold=0.0)
+    model = build_detector(f"hf:{tmp_path / 'dino'}", ["g", "r", "z"], 32, 2, "frozen", settings)
+    model.eval()
+    with torch.inference_mode():
+        outputs = model(torch.randn(1, 3, 32, 32))
+    assert outputs[0]["boxes"].shape[1] == 4 and model.neck_name == "simple_pyramid"
