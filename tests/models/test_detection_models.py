@@ -42,6 +42,8 @@ def test_detector_trains_and_predicts_with_five_bands(spec: str, neck: str) -> N
     settings = DetectSettings(pyramid_channels=16, box_head_width=32, score_threshold=0.0)
     model = build_detector(spec, list("ugriz"), 64, 2, "finetune", settings)
     assert model.neck_name == neck
+    assert model.rcnn.rpn._post_nms_top_n == {"training": 600, "testing": 300}
+    assert model.rcnn.transform.min_size == (64,) and model.rcnn.transform.max_size == 64
     images = torch.randn(2, 5, 64, 64)
     model.train()
     losses = model(images, _targets())

@@ -63,6 +63,8 @@ class DetectSettings(BaseModel):
     anchor_sizes: tuple[int, int, int, int, int] = (8, 16, 32, 64, 128)
     score_threshold: float = 0.05  # detections kept for evaluation (COCO practice: 0.05)
     detections_per_image: int = 100
+    proposals_train: int = Field(600, ge=1)  # RPN proposals per image after NMS
+    proposals_test: int = Field(300, ge=1)
     adapt: str | None = None  # band strategy for pretrained backbones (select:..., inflate)
     # "auto": a backbone without its own pixel statistics (random init: mean 0, std 1, no
     # stretch) sees asinh(x / sigma_sky) per band, sigma_sky measured robustly on training
@@ -197,6 +199,8 @@ def build_detector(
         anchor_sizes=tuple(s.anchor_sizes),
         score_threshold=s.score_threshold,
         detections_per_image=s.detections_per_image,
+        proposals_train=s.proposals_train,
+        proposals_test=s.proposals_test,
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(s.seed)
