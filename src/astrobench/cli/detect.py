@@ -25,6 +25,9 @@ def detect(
     split_seed: int = typer.Option(0, "--split-seed"),
     neck: str = typer.Option("", "--neck", help="fpn | simple_pyramid (default by backbone)."),
     adapt: str = typer.Option("", "--adapt", help="Band strategy: select:g,r,z | inflate."),
+    stretch: str = typer.Option(
+        "auto", "--stretch", help="auto: asinh(x / sky sigma) for random-init backbones; none."
+    ),
     device: str = typer.Option("auto", "--device"),
     resume: bool = typer.Option(False, "--resume", help="Continue from out/checkpoints."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
@@ -45,6 +48,7 @@ def detect(
             "adapt": adapt or None,
             "device": device,
             "resume": resume,
+            "stretch": stretch,
         }
     )
     result = run(backbone, data, mode, out, settings)
