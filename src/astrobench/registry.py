@@ -77,9 +77,11 @@ DATASETS: Registry = Registry("dataset", package="astrobench.data.datasets")
 PROTOCOLS: Registry = Registry("protocol", package="astrobench.protocols")
 PRETRAINERS: Registry = Registry("pretrainer", package="astrobench.pretrain")
 TASKS: Registry = Registry("task", package="astrobench.tasks")
+ENCODER_FAMILIES: Registry = Registry("encoder family", package="astrobench.models.families")
 
 register_backbone = BACKBONES.register
 register_dataset = DATASETS.register
 register_protocol = PROTOCOLS.register
 register_pretrainer = PRETRAINERS.register
 register_task = TASKS.register
+register_encoder_family = ENCODER_FAMILIES.register

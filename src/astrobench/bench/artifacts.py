@@ -16,17 +16,20 @@ import numpy as np
 
 from astrobench.bench.suite import (
     PRETRAINED_PREFIX,
+    RANDOM_PREFIX,
     PretrainSpec,
     Suite,
     backbone_identity,
     config_hash,
     dataset_identity,
+    pretrain_step_name,
 )
 from astrobench.errors import ConfigError, DataFormatError
 
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
 MAP_MAX_POINTS = 2000
+MAP_EMBED_OPTIONS = ("bands", "adapt")  # suite settings that change how a map's data is fed
 
 
 def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> dict[str, Path]:
@@ -70,10 +73,11 @@ def resolve_backbones(
     """Backbone name -> spec for protocols; `pretrained:<name>` runs (or reuses) its step."""
     specs = {}
     for backbone in suite.backbones:
-        if not backbone.startswith(PRETRAINED_PREFIX):
+        name = pretrain_step_name(backbone)
+        if name is None:
             specs[backbone] = backbone
             continue
-        step = suite.pretrain_step(backbone[len(PRETRAINED_PREFIX) :])
+        step = suite.pretrain_step(name)
         step_dir = pretrain_dir(suite, out, backbone)
         encoder = step_dir / ENCODER_FILE
         if encoder.is_file():
@@ -86,14 +90,15 @@ def resolve_backbones(
                     f"pretrain {step.name}: {step.method} wrote no {ENCODER_FILE} in {step_dir}",
                     "use a pretraining method that exports an encoder",
                 )
-        specs[backbone] = f"ckpt:{encoder}"
+        random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
+        specs[backbone] = f"ckpt:{encoder}{random_init}"
     return specs
 
 
 def pretrain_dir(suite: Suite, out: Path, backbone: str) -> Path:
     """Folder of the pretraining step behind a `pretrained:<name>` backbone."""
-    identity = backbone_identity(suite, backbone)
-    name = backbone[len(PRETRAINED_PREFIX) :]
+    name = pretrain_step_name(backbone)
+    identity = backbone_identity(suite, f"{PRETRAINED_PREFIX}{name}")
     return out / "pretrain" / f"{name}-{config_hash(identity)[:12]}"
 
 
@@ -125,24 +130,42 @@ def write_embedding_maps(
     *,
     say: Say,
 ) -> list[Path]:
-    """A 2-D map (UMAP when installed, else PCA) of each backbone's embeddings of each dataset."""
+    """A 2-D map (UMAP when installed, else PCA) of each backbone's embeddings of each dataset.
+
+    The suite's `embed: {bands, adapt}` settings feed the backbones as the protocols do.
+    """
     written = []
+    embed = dict(suite.settings.get("embed") or {})
+    options = {k: embed[k] for k in MAP_EMBED_OPTIONS if embed.get(k)}
     for dataset, data in data_paths.items():
         for backbone, spec in backbone_specs.items():
-            path = out / "maps" / f"{dataset}__{config_hash({'b': spec, 'd': str(data)})[:12]}.npz"
+            identity = {"b": spec, "d": str(data), **({"o": options} if options else {})}
+            path = out / "maps" / f"{dataset}__{config_hash(identity)[:12]}.npz"
             if not path.is_file():
                 say(f"embedding map: {backbone} on {dataset}")
-                _write_map(path, dataset, backbone, spec, data, out / "cache")
+                _write_map(path, dataset, backbone, spec, data, out / "cache", options)
             written.append(path)
     return written
 
 
-def _write_map(path: Path, dataset: str, backbone: str, spec: str, data: Path, cache: Path) -> None:
+def _write_map(
+    path: Path,
+    dataset: str,
+    backbone: str,
+    spec: str,
+    data: Path,
+    cache: Path,
+    options: dict[str, Any],
+) -> None:
     from astrobench.atomic import atomic_path
     from astrobench.data.cutout_file import open_cutouts
     from astrobench.models.embeddings import embed_file
+    from astrobench.models.input_preparation import requested_bands
 
-    features = embed_file(spec, data, cache_dir=cache, progress=False).features  # [N, D]
+    bands = requested_bands(options.get("bands"))
+    features = embed_file(
+        spec, data, cache_dir=cache, progress=False, bands=bands, adapt=options.get("adapt")
+    ).features  # [N, D]
     rng = np.random.default_rng(0)
     chosen = np.sort(rng.permutation(len(features))[:MAP_MAX_POINTS])
     xy, method = project_2d(features[chosen])

@@ -1,13 +1,19 @@
 """`astrobench finetune`: adapt a backbone to a target by training (full, partial, unfreeze,
-lora, scratch) and write metrics.json, predictions.npz and the checkpoints into --out."""
+lora, scratch) and write metrics.json, predictions.npz and the checkpoints into --out.
+
+Defaults come from the protocols' settings models (protocols/settings.py and each protocol's
+own), so they live in one place.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from astrobench.cli.app import app
+from astrobench.protocols.settings import TrainSettings, field_default
 
 MODES = {
     "full": "finetune",
@@ -18,30 +24,42 @@ MODES = {
 }
 
 
+def _train(name: str) -> Any:
+    return field_default(TrainSettings, name)
+
+
 @app.command("finetune")
 def finetune(
     backbone: str = typer.Option(..., "--backbone", help="Backbone spec, e.g. vit_tiny_p8."),
     data: Path = typer.Option(..., "--data", help="A cutout file (.h5)."),
     target: str = typer.Option(
-        ..., "--target", help="Catalog column to predict (label, redshift, ...)."
+        ..., "--target", help="Catalog column(s) to predict (label, redshift, a,b,c ...)."
     ),
+    task: str | None = typer.Option(None, "--task", help="Force the task kind (e.g. regression)."),
     mode: str = typer.Option("full", "--mode", help="full | partial | unfreeze | lora | scratch."),
     out: Path = typer.Option(..., "--out", help="Output folder."),
-    epochs: int = typer.Option(10, "--epochs"),
-    lr: float = typer.Option(1e-3, "--lr"),
-    layer_decay: float = typer.Option(0.75, "--layer-decay", help="Layer-wise lr decay (full)."),
-    blocks: int = typer.Option(2, "--blocks", help="Top blocks to train (partial)."),
-    batch_size: int = typer.Option(64, "--batch-size"),
+    epochs: int = typer.Option(_train("epochs"), "--epochs"),
+    lr: float = typer.Option(_train("lr"), "--lr"),
+    layer_decay: float | None = typer.Option(
+        None, "--layer-decay", help="Layer-wise lr decay (full: 0.75, others: 1)."
+    ),
+    blocks: int | None = typer.Option(None, "--blocks", help="Top blocks to train (partial: 2)."),
+    batch_size: int = typer.Option(_train("batch_size"), "--batch-size"),
     fraction: float = typer.Option(1.0, "--fraction", help="Label fraction of the train split."),
     seed: int = typer.Option(0, "--seed"),
-    lora_rank: int = typer.Option(8, "--lora-rank"),
-    lora_alpha: int = typer.Option(16, "--lora-alpha"),
-    lora_dropout: float = typer.Option(0.0, "--lora-dropout"),
-    unfreeze_after: int = typer.Option(10, "--unfreeze-after", help="Head-only epochs (unfreeze)."),
-    precision: str = typer.Option("fp32", "--precision", help="fp32 | bf16 | fp16."),
-    num_workers: int = typer.Option(0, "--num-workers"),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | mps."),
-    warmup_epochs: float = typer.Option(1.0, "--warmup-epochs"),
+    split_seed: int = typer.Option(0, "--split-seed", help="Seed of the fixed split."),
+    bands: str | None = typer.Option(None, "--bands", help="Bands to feed, e.g. g,r,z."),
+    adapt: str | None = typer.Option(None, "--adapt", help="select:g,r,z | inflate | adapter"),
+    lora_rank: int | None = typer.Option(None, "--lora-rank", help="LoRA rank (8)."),
+    lora_alpha: int | None = typer.Option(None, "--lora-alpha", help="LoRA alpha (16)."),
+    lora_dropout: float | None = typer.Option(None, "--lora-dropout"),
+    unfreeze_after: int | None = typer.Option(
+        None, "--unfreeze-after", help="Head-only epochs (unfreeze: 10)."
+    ),
+    precision: str = typer.Option(_train("precision"), "--precision", help="fp32 | bf16 | fp16."),
+    num_workers: int = typer.Option(_train("num_workers"), "--num-workers"),
+    device: str = typer.Option(_train("device"), "--device", help="auto | cpu | cuda | mps."),
+    warmup_epochs: float = typer.Option(_train("warmup_epochs"), "--warmup-epochs"),
     ema_decay: float = typer.Option(0.0, "--ema-decay", help="0 disables the weight EMA."),
     checkpoint_every_steps: int = typer.Option(0, "--checkpoint-every-steps", help="0: per epoch."),
     resume: bool = typer.Option(
@@ -54,13 +72,24 @@ def finetune(
 
     if mode not in MODES:
         raise ConfigError(f"unknown --mode {mode!r}", f"use one of {', '.join(MODES)}")
-    settings = {
-        "epochs": epochs, "lr": lr, "layer_decay": layer_decay, "blocks": blocks,
-        "batch_size": batch_size, "lora_rank": lora_rank, "lora_alpha": lora_alpha,
-        "lora_dropout": lora_dropout, "unfreeze_after": unfreeze_after, "precision": precision,
+    train = {
+        "epochs": epochs, "lr": lr, "batch_size": batch_size, "precision": precision,
         "num_workers": num_workers, "device": device, "warmup_epochs": warmup_epochs,
         "ema_decay": ema_decay or None, "checkpoint_every_steps": checkpoint_every_steps or None,
-        "resume": resume,
     }  # fmt: skip
-    summary = finetune_run(backbone, data, target, MODES[mode], out, settings, fraction, seed)
+    own = {
+        "layer_decay": layer_decay, "blocks": blocks, "lora_rank": lora_rank,
+        "lora_alpha": lora_alpha, "lora_dropout": lora_dropout, "unfreeze_after": unfreeze_after,
+    }  # fmt: skip
+    embed = {"bands": bands, "adapt": adapt}
+    settings: dict[str, Any] = {
+        "train": train,
+        "split_seed": split_seed,
+        "resume": resume,
+        "embed": {k: v for k, v in embed.items() if v is not None},
+        **{k: v for k, v in own.items() if v is not None},
+    }
+    summary = finetune_run(
+        backbone, data, target, MODES[mode], out, settings, fraction, seed, task_kind=task
+    )
     typer.echo(summary)

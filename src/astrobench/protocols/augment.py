@@ -1,23 +1,35 @@
-"""Training-time augmentations of the training protocols (random flips and rotations: galaxy
-images have no preferred orientation; seed 001 uses 45-degree rotations and flips)."""
+"""Training-time augmentations of the training protocols, by name (galaxy images have no
+preferred orientation; seed 001 uses 45-degree rotations and flips)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 from astrobench.errors import ConfigError
 
 
-def train_transform(settings: Mapping[str, Any]) -> Any:
-    """The transform named by settings["augment"]: "flip" (default), "flip_rotate" or "none"."""
+def _flip() -> Any:
+    from astrobench.data.transforms import RandomFlip
+
+    return RandomFlip()
+
+
+def _flip_rotate() -> Any:
     from astrobench.data.transforms import Compose, RandomFlip, RandomRotation
 
-    name = str(settings.get("augment", "flip"))
-    if name == "none":
-        return None
-    if name == "flip":
-        return RandomFlip()
-    if name == "flip_rotate":
-        return Compose([RandomFlip(), RandomRotation(max_degrees=45.0)])
-    raise ConfigError(f"unknown augment {name!r}", "use flip, flip_rotate or none")
+    return Compose([RandomFlip(), RandomRotation(max_degrees=45.0)])
+
+
+AUGMENTATIONS: dict[str, Callable[[], Any]] = {
+    "none": lambda: None,
+    "flip": _flip,
+    "flip_rotate": _flip_rotate,
+}
+
+
+def train_transform(name: str) -> Any:
+    """The training transform called `name` (see AUGMENTATIONS)."""
+    if name not in AUGMENTATIONS:
+        raise ConfigError(f"unknown augment {name!r}", f"use one of {', '.join(AUGMENTATIONS)}")
+    return AUGMENTATIONS[name]()
