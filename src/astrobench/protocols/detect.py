@@ -19,14 +19,14 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 from torch import nn
 
 from astrobench.atomic import write_json_atomic
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.detection_dataset import DetectionDataset, unpad_targets
 from astrobench.data.splits import split_indices
-from astrobench.errors import ConfigError, DataFormatError, InsufficientDataError
+from astrobench.errors import DataFormatError, InsufficientDataError
 from astrobench.metrics.detection import (
     RaggedBoxes,
     coco_ground_truth,
@@ -37,16 +37,19 @@ from astrobench.metrics.detection import (
 from astrobench.models.create import create_backbone
 from astrobench.models.detection.detector import Detector, DetectorConfig
 from astrobench.models.input_preparation import input_preparation
+from astrobench.protocols.settings import ProtocolSettings, validate_settings
 from astrobench.train import TrainConfig, Trainer
 from astrobench.train.device import peak_memory_bytes
 from astrobench.train.layer_decay import param_groups
 
 
-class DetectSettings(BaseModel):
-    """Settings of one detection run (unknown keys are an error)."""
+class DetectSettings(ProtocolSettings):
+    """Settings of one detection run (unknown keys are an error). From ProtocolSettings:
+    split_seed, and embed.adapt (the band strategy of a pretrained backbone)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
+    mode: Literal["frozen", "finetune"] = "finetune"
     epochs: int = Field(10, ge=0)
     batch_size: int = Field(8, ge=1)
     lr: float = Field(2e-4, gt=0)
@@ -56,7 +59,6 @@ class DetectSettings(BaseModel):
     clip_grad_norm: float | None = 10.0
     augment: bool = True  # random flips of image and boxes
     seed: int = 0
-    split_seed: int = 0
     neck: str | None = None
     pyramid_channels: int = 128
     box_head_width: int = 256
@@ -65,7 +67,6 @@ class DetectSettings(BaseModel):
     detections_per_image: int = 100
     proposals_train: int = Field(600, ge=1)  # RPN proposals per image after NMS
     proposals_test: int = Field(300, ge=1)
-    adapt: str | None = None  # band strategy for pretrained backbones (select:..., inflate)
     # "auto": a backbone without its own pixel statistics (random init: mean 0, std 1, no
     # stretch) sees asinh(x / sigma_sky) per band, sigma_sky measured robustly on training
     # images (`sky_sigma`); "none": raw pixels. Backbones with statistics (MAE sidecars, hub
@@ -78,24 +79,22 @@ class DetectSettings(BaseModel):
 
 def detect_settings(values: dict[str, Any]) -> DetectSettings:
     """DetectSettings from a dict; a bad or unknown key is a ConfigError (one line)."""
-    try:
-        return DetectSettings(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            f"bad detection settings: {where}: {first['msg']}",
-            f"known settings: {', '.join(DetectSettings.model_fields)}",
-        ) from None
+    checked: DetectSettings = validate_settings(DetectSettings, values, "detect")
+    return checked
 
 
 @dataclass
 class DetectionResult:
-    """What `detect` wrote and measured."""
+    """What `detect` wrote and measured: metrics, run information, and the test images'
+    indices, true and predicted boxes, and RGB thumbnails [n, H, W, 3] uint8 (for figures)."""
 
     out: Path
     metrics: dict[str, float]
     info: dict[str, Any]
+    test_indices: np.ndarray
+    truth: RaggedBoxes
+    predictions: RaggedBoxes
+    thumbnails: np.ndarray
 
 
 @torch.inference_mode()
@@ -181,7 +180,7 @@ def build_detector(
     """The backbone at the image's size plus a detection head seeded by `s.seed`; with `sky`
     (per-band noise) and stretch "auto", a backbone without pixel statistics sees
     asinh(x / sky)."""
-    encoder = create_backbone(backbone, bands=bands, img_size=side, adapt=s.adapt)
+    encoder = create_backbone(backbone, bands=bands, img_size=side, adapt=s.embed.adapt)
     recipe = input_preparation(
         encoder.meta.to_dict(), list(range(len(bands))), bands, side, nan_policy="error"
     )
@@ -210,7 +209,7 @@ def build_detector(
 def detect(
     backbone: str,
     data: str | Path,
-    mode: str,
+    mode: str | None,
     out: str | Path,
     settings: DetectSettings | dict[str, Any] | None = None,
 ) -> DetectionResult:
@@ -219,7 +218,8 @@ def detect(
     Args:
         backbone: any backbone spec (built-in, timm:, hf:, ckpt:).
         data: a cutout file with /boxes.
-        mode: "frozen" (train the neck and heads) or "finetune" (everything, layer decay).
+        mode: "frozen" (train the neck and heads) or "finetune" (everything, layer decay);
+            None: settings.mode.
         out: output folder.
         settings: DetectSettings or a dict of its fields.
 
@@ -227,6 +227,7 @@ def detect(
         The metrics and run information (also in out/metrics.json).
     """
     s = settings if isinstance(settings, DetectSettings) else detect_settings(settings or {})
+    mode = mode or s.mode
     path, out = Path(data), Path(out)
     splits, names, (bands, side) = _splits(path, s.split_seed)
     sky = sky_sigma(path, splits["train"]) if s.stretch == "auto" else None
@@ -250,7 +251,8 @@ def detect(
     cost["eval_seconds"] = time.perf_counter() - started
     cost["inference_images_per_second"] = len(test) / max(cost["eval_seconds"], 1e-9)
     ids = [int(i) for i in test]
-    gt = coco_ground_truth(truth_of(path, test), (side, side), names, ids)
+    truth = truth_of(path, test)
+    gt = coco_ground_truth(truth, (side, side), names, ids)
     results = coco_results(predictions, ids)
     metrics = coco_metrics(gt, results)
     write_json_atomic(out / "gt.json", gt)
@@ -270,7 +272,23 @@ def detect(
         "settings": s.model_dump(mode="json"),
     }
     write_json_atomic(out / "metrics.json", {"metrics": metrics, **info})
-    return DetectionResult(out, metrics, info)
+    return DetectionResult(out, metrics, info, test, truth, predictions, thumbnails(path, test))
+
+
+def thumbnails(path: Path, indices: np.ndarray) -> np.ndarray:
+    """asinh colour composites [n, H, W, 3] uint8 of objects `indices` (data show's recipe)."""
+    from astrobench.data.show import _default_bands, colour_composite
+
+    with CutoutFile(path) as cutouts:
+        channels = cutouts.band_indices(_default_bands(cutouts.bands))
+        images = cutouts.read_images(indices)  # [n, C, H, W]
+    if len(channels) != 3:  # one or two bands: grey composites of the first
+        channels = [channels[0]] * 3
+    return (
+        np.stack([(colour_composite(image[channels]) * 255).astype(np.uint8) for image in images])
+        if len(images)
+        else np.zeros((0, *images.shape[2:], 3), np.uint8)
+    )
 
 
 def _trainer(

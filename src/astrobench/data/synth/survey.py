@@ -82,7 +82,18 @@ def synthesize(
 
     Returns:
         The path of the finished file.
+
+    A field preset (``fields-sdss``, ``fields-desi-ls``, ``lenses-desi-ls``) writes fields with
+    boxes instead (fields.synthesize_fields; no spectra), so suites can declare them too.
     """
+    from astrobench.data.synth.field_presets import FIELD_PRESETS
+
+    if preset in FIELD_PRESETS:
+        from astrobench.data.synth.fields import synthesize_fields
+
+        return synthesize_fields(
+            preset, n, seed, out, workers=workers, size=size, progress=progress
+        )
     survey = get_preset(preset)
     size_px = survey.resolve_size(size)
     _validate(n, seed, workers)
