@@ -100,9 +100,9 @@ def test_bad_input_is_one_line_exit_2(fields: Path, tmp_path: Path, run_cli) -> 
     )
     cases = [
         (("--data", plain), "has no /boxes"),
-        (("--data", fields, "--mode", "partial"), "unknown detection mode 'partial'"),
+        (("--data", fields, "--mode", "partial"), "setting 'mode': Input should be 'frozen'"),
         (("--data", fields, "--neck", "bifpn"), "unknown detection neck 'bifpn'"),
-        (("--data", fields, "--batch-size", "0"), "bad detection settings"),
+        (("--data", fields, "--batch-size", "0"), "setting 'batch_size'"),
     ]
     for args, message in cases:
         code, _, err = run_cli(

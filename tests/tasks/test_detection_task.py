@@ -72,3 +72,16 @@ def test_detection_needs_boxes(tmp_path: Path) -> None:
             resolve_task(cutouts, "boxes", kind="detection")
         with pytest.raises(MissingColumnError, match="no catalog column 'boxes'"):
             resolve_task(cutouts, "boxes")
+
+
+def test_pooled_feature_protocols_refuse_detection(tmp_path: Path) -> None:
+    from astrobench.errors import ConfigError
+    from astrobench.protocols.base import ProtocolRequest
+    from astrobench.registry import PROTOCOLS
+
+    path = _file(tmp_path)
+    with CutoutFile(path) as cutouts:
+        task = resolve_task(cutouts, "boxes")
+    request = ProtocolRequest(backbone="timm:test_resnet?pretrained=false", data=path, task=task)
+    with pytest.raises(ConfigError, match="detection tasks are not served by heads"):
+        PROTOCOLS.get("knn")(request)
