@@ -118,6 +118,9 @@ class Detector(nn.Module):
             rpn_post_nms_top_n_test=config.proposals_test,
             box_batch_size_per_image=config.box_batch_per_image,
         )
+        # torchvision pads batches to a multiple of 32 px; a ViT is built for the field's own
+        # side (48 px would become 64), and the necks cope with any side.
+        self.rcnn.transform.size_divisible = 1
         self.neck_name = neck_name
         if config.mode == "frozen":
             encoder.requires_grad_(False)
