@@ -34,7 +34,7 @@ def iou_sweep_figure(scored: Mapping[str, Mapping[str, float]], title: str) -> b
     axis.set_xlim(0.05, 0.95)
     axis.grid(alpha=0.3)
     axis.set_title(title, fontsize=8)
-    axis.legend(fontsize=6, loc="lower left")
+    axis.legend(fontsize=6, loc="upper right")
     return to_png(figure)
 
 
