@@ -195,8 +195,10 @@ def test_spectra_and_boxes_round_trip(tmp_path: Path) -> None:
         spectra=spectra,
         boxes=boxes,
         box_labels=[np.array([1, 2]), np.array([])],
+        box_label_names=["galaxy", "star", "lens"],  # a label without a name is refused
     )
     with CutoutFile(path) as cutouts:
+        assert cutouts.box_label_names == ["galaxy", "star", "lens"]
         np.testing.assert_array_equal(cutouts[1]["spectrum"], spectra[1])
         np.testing.assert_array_equal(cutouts.wavelength_angstrom, wave)
         assert cutouts[0]["boxes"].shape == (2, 4) and list(cutouts[0]["box_labels"]) == [1, 2]

@@ -12,8 +12,13 @@ from astrobench.cli.app import data_app
 
 @data_app.command("synth")
 def synth(
-    preset: str = typer.Option("sdss", "--preset", help="Survey preset: sdss or desi-ls."),
-    n: int = typer.Option(..., "--n", help="Number of galaxies."),
+    preset: str = typer.Option(
+        "sdss",
+        "--preset",
+        help="Survey preset: sdss or desi-ls (one galaxy per cutout), or a field preset with "
+        "boxes: fields-sdss, fields-desi-ls, lenses-desi-ls.",
+    ),
+    n: int = typer.Option(..., "--n", help="Number of cutouts (galaxies or fields)."),
     seed: int = typer.Option(0, "--seed", help="Master seed: object i depends only on (seed, i)."),
     out: Path = typer.Option(..., "--out", help="Output cutout file (.h5), written atomically."),
     workers: int = typer.Option(
@@ -25,8 +30,25 @@ def synth(
         2.0, "--spectrum-step", help="Spectral pixel (A); DESI native 0.8."
     ),
 ) -> None:
-    """Simulate a synthetic survey: galaxies of the ten Galaxy10 classes, spectra, catalog."""
-    from astrobench.data.synth import synthesize
+    """Simulate a synthetic survey: galaxies of the ten Galaxy10 classes, spectra, catalog;
+    or fields of several sources (and strong lenses) with one box per source."""
+    from astrobench.data.synth import PRESETS, synthesize
+    from astrobench.data.synth.field_presets import FIELD_PRESETS
+    from astrobench.errors import UnknownNameError
+
+    if preset not in PRESETS and preset not in FIELD_PRESETS:
+        raise UnknownNameError(
+            f"unknown synthetic survey preset {preset!r}",
+            f"choose one of: {', '.join(sorted(PRESETS) + sorted(FIELD_PRESETS))}",
+        )
+    if preset in FIELD_PRESETS:
+        from astrobench.data.synth.fields import synthesize_fields
+
+        path = synthesize_fields(
+            preset, n, seed, out, workers=workers, size=size, progress=sys.stdout.isatty()
+        )
+        typer.echo(f"wrote {n} {preset} fields with boxes to {path}")
+        return
 
     path = synthesize(
         preset,

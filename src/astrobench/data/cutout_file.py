@@ -7,6 +7,7 @@ the file and the object index. `validate_cutout_file` in validate.py scans every
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from functools import cached_property
@@ -18,6 +19,7 @@ import h5py
 import numpy as np
 
 from astrobench.data import cutout_format as fmt
+from astrobench.data.boxes import BoxTable, check_offsets
 from astrobench.data.cutout_checks import (
     check_cutout_structure,
     check_labels,
@@ -77,6 +79,25 @@ class CutoutFile:
                 f"{self.path}: unreadable cutout file structure ({_short(exc)})",
                 "re-create or re-download the file",
             ) from exc
+        if self.has_boxes:
+            self._check_box_structure()
+
+    def _check_box_structure(self) -> None:
+        missing = [k for k in (fmt.BOX_LABELS, fmt.BOX_OFFSETS) if k not in self._h5]
+        if missing:
+            raise DataFormatError(f"{self.path}: /boxes without {', '.join(missing)}")
+        boxes, labels = self._h5[fmt.BOXES], self._h5[fmt.BOX_LABELS]
+        if boxes.ndim != 2 or boxes.shape[1] != 4 or labels.shape != (boxes.shape[0],):
+            raise DataFormatError(
+                f"{self.path}: /boxes {boxes.shape} and /box_labels {labels.shape} are not "
+                "[M, 4] and [M]"
+            )
+        offsets = self._h5[fmt.BOX_OFFSETS]
+        if offsets.shape != (len(self) + 1,):
+            raise DataFormatError(
+                f"{self.path}: /box_offsets has shape {offsets.shape}, expected ({len(self) + 1},)"
+            )
+        check_offsets(offsets[()], len(self), int(boxes.shape[0]), str(self.path))
 
     # --- metadata ----------------------------------------------------------------------------
     @cached_property
@@ -264,6 +285,29 @@ class CutoutFile:
         except OSError as exc:
             raise _corrupt(self.path, int(rows[0]), exc, what="spectrum") from exc
         return np.asarray(block, dtype=np.float32)
+
+    @cached_property
+    def box_label_names(self) -> list[str] | None:
+        """Names of the box classes (`/box_labels` attribute `label_names`), if any."""
+        if not self.has_boxes:
+            return None
+        raw = self._h5[fmt.BOX_LABELS].attrs.get("label_names")
+        return None if raw is None else [str(name) for name in json.loads(raw)]
+
+    def box_table(self) -> BoxTable:
+        """Every box of the file at once; raise DataFormatError when the file has none."""
+        if not self.has_boxes:
+            raise DataFormatError(
+                f"{self.path}: this file has no /boxes",
+                "detection needs a file with boxes: `astrobench data synth --preset "
+                "fields-desi-ls` or `astrobench data import-coco`",
+            )
+        return BoxTable(
+            boxes=np.asarray(self._h5[fmt.BOXES][()], dtype=np.float32),
+            labels=np.asarray(self._h5[fmt.BOX_LABELS][()], dtype=np.int64),
+            offsets=np.asarray(self._h5[fmt.BOX_OFFSETS][()], dtype=np.int64),
+            label_names=list(self.box_label_names or []),
+        )
 
     def read_boxes(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Boxes [K, 4] (x0, y0, x1, y1 pixels) and their labels [K] of object `index`."""

@@ -20,6 +20,7 @@ import numpy as np
 import astrobench
 from astrobench.atomic import commit_temporary, temporary_path_for
 from astrobench.data import cutout_format as fmt
+from astrobench.data.boxes import check_boxes
 from astrobench.data.hdf5_faults import (
     file_size_limit_lifted,
     free_aborted_file,
@@ -63,6 +64,7 @@ class CutoutWriter:
         wavelength_angstrom: np.ndarray | None = None,
         with_spectra_ivar: bool = False,
         with_boxes: bool = False,
+        box_label_names: Sequence[str] | None = None,
         allow_nonfinite: bool = False,
         attrs: Mapping[str, Any] | None = None,
         expected_objects: int | None = None,
@@ -116,7 +118,7 @@ class CutoutWriter:
             if with_spectra_ivar:
                 self._spectra_ivar = self._make_rows(fmt.SPECTRA_IVAR, length)
         self._with_boxes = with_boxes
-        self._box_rows = 0
+        self.box_label_names = list(box_label_names) if box_label_names is not None else None
         if with_boxes:
             self._boxes = self._make_rows(fmt.BOXES, 4)
             self._box_labels = self._h5.create_dataset(
@@ -176,7 +178,8 @@ class CutoutWriter:
         boxes: Sequence[np.ndarray] | None = None,
         box_labels: Sequence[np.ndarray] | None = None,
     ) -> None:
-        """Append `n` objects: images [n, C, H, W] and catalog columns of length n."""
+        """Append `n` objects: images [n, C, H, W] and catalog columns of length n; with boxes,
+        one [K, 4] array of (x0, y0, x1, y1) pixels and one [K] label array per object."""
         try:
             self._require_room(images, spectra, spectra_ivar)
             with surface_swallowed_write_errors():
@@ -272,11 +275,19 @@ class CutoutWriter:
             raise ConfigError(
                 "this file holds boxes: pass boxes and box_labels, one array per object"
             )
-        for object_boxes, object_labels in zip(boxes, labels, strict=True):
+        for k, (object_boxes, object_labels) in enumerate(zip(boxes, labels, strict=True)):
             b = np.asarray(object_boxes, dtype=np.float32).reshape(-1, 4)
             lab = np.asarray(object_labels, dtype=np.int64).reshape(-1)
             if len(b) != len(lab):
                 raise DataFormatError("each box needs exactly one label")
+            check_boxes(
+                b,
+                lab,
+                self.image_size,
+                self.box_label_names,
+                where=str(self.path),
+                first_object=self.n + k,
+            )
             _extend(self._boxes, b)
             _extend(self._box_labels, lab)
             self._box_counts.append(len(b))
@@ -298,6 +309,8 @@ class CutoutWriter:
         if self._with_boxes:
             offsets = np.concatenate([[0], np.cumsum(self._box_counts)]).astype(np.int64)
             self._h5.create_dataset(fmt.BOX_OFFSETS, data=offsets)
+            if self.box_label_names is not None:
+                self._box_labels.attrs["label_names"] = json.dumps(self.box_label_names)
         if self.label_names is not None:
             self._catalog.attrs["label_names"] = json.dumps(self.label_names)
         for key, value in self._root_attrs.items():

@@ -35,6 +35,8 @@ def describe_cutouts(path: str | os.PathLike[str]) -> dict[str, Any]:
             "redshift": _redshift_range(cutouts),
             "splits": _split_counts(cutouts),
         }
+        if cutouts.has_boxes:
+            description["boxes"] = _box_counts(cutouts)
         if cutouts.has_spectra and cutouts.wavelength_angstrom is not None:
             wave = cutouts.wavelength_angstrom
             description["spectra"] = {
@@ -42,6 +44,17 @@ def describe_cutouts(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "wavelength_angstrom": [float(wave.min()), float(wave.max())],
             }
     return description
+
+
+def _box_counts(cutouts: CutoutFile) -> list[dict[str, Any]]:
+    """Boxes per box class (name from /box_labels' label_names)."""
+    table = cutouts.box_table()
+    names = table.label_names
+    values, counts = np.unique(table.labels, return_counts=True)
+    return [
+        {"label": int(v), "name": names[v] if 0 <= v < len(names) else "", "count": int(n)}
+        for v, n in zip(values.tolist(), counts.tolist(), strict=True)
+    ]
 
 
 def _label_counts(cutouts: CutoutFile) -> list[dict[str, Any]] | None:
@@ -99,7 +112,12 @@ def format_description(description: dict[str, Any]) -> str:
             "splits:      " + ", ".join(f"{k} {v}" for k, v in description["splits"].items())
         )
     lines.append(f"spectra:     {'yes' if description['has_spectra'] else 'no'}")
-    lines.append(f"boxes:       {'yes' if description['has_boxes'] else 'no'}")
+    boxes = description.get("boxes")
+    if boxes:
+        per_class = ", ".join(f"{e['name'] or e['label']} {e['count']}" for e in boxes)
+        lines.append(f"boxes:       {sum(e['count'] for e in boxes)} ({per_class})")
+    else:
+        lines.append(f"boxes:       {'yes (none drawn)' if description['has_boxes'] else 'no'}")
     lines.append(f"columns:     {', '.join(description['columns'])}")
     if description["labels"]:
         lines.append("labels:")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,8 @@ ASINH_Q = 15.0
 # nanomaggy fluxes rise to the red) and the Legacy Surveys viewer's g, r, z scales (3.8 : 2.5 : 1),
 # so that passive galaxies look yellow and star-forming ones white to blue.
 CHANNEL_WEIGHTS = np.array([2.0, 1.4, 1.0])
+# One colour per box class (class k takes colour k mod 6); colour-blind-safe (Okabe-Ito).
+BOX_COLOURS = ("#56B4E9", "#E69F00", "#CC79A7", "#009E73", "#F0E442", "#D55E00")
 
 
 def asinh_stretch(image: np.ndarray, scale: float) -> np.ndarray:
@@ -39,6 +42,38 @@ def colour_composite(image: np.ndarray) -> np.ndarray:
     scale = float(np.percentile(_centre(weighted).sum(axis=0), 99.5)) / 3.0
     rgb = asinh_stretch(weighted[::-1], max(scale, 1e-12))  # reddest band -> R
     return np.moveaxis(rgb, 0, -1)
+
+
+def draw_boxes(ax: Any, boxes: np.ndarray, labels: np.ndarray, linestyle: str = "-") -> None:
+    """Outline boxes [K, 4] (pixel edges) on an image shown with imshow(origin="lower"),
+    one colour per class (BOX_COLOURS)."""
+    from matplotlib.patches import Rectangle
+
+    for (x0, y0, x1, y1), label in zip(boxes, labels, strict=True):
+        colour = BOX_COLOURS[int(label) % len(BOX_COLOURS)]
+        # imshow puts pixel centres on integers: pixel edge e is at e - 0.5
+        ax.add_patch(
+            Rectangle(
+                (x0 - 0.5, y0 - 0.5),
+                x1 - x0,
+                y1 - y0,
+                fill=False,
+                edgecolor=colour,
+                linewidth=0.7,
+                linestyle=linestyle,
+            )
+        )
+
+
+def box_legend(fig: Any, names: list[str]) -> None:
+    """A legend of box colours under the figure."""
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(edgecolor=BOX_COLOURS[k % len(BOX_COLOURS)], facecolor="none", label=name)
+        for k, name in enumerate(names)
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=len(names), fontsize=7, frameon=False)
 
 
 def _pick(labels: np.ndarray, n_classes: int, per_class: int) -> list[np.ndarray]:
@@ -78,6 +113,7 @@ def show_cutouts(
         )
     channels = cutouts.band_indices(chosen)
     picks = _pick(labels, len(names), per_class)
+    box_names = cutouts.box_label_names or []
     width = len(chosen) if per_band else 1
     fig, axes = plt.subplots(
         len(names),
@@ -104,9 +140,15 @@ def show_cutouts(
                     ax.set_title(chosen[k], fontsize=6)
                 else:
                     ax.imshow(colour_composite(image), origin="lower")
+                if cutouts.has_boxes:
+                    boxes, box_labels = cutouts.read_boxes(int(np.sort(indices)[col]))
+                    draw_boxes(ax, boxes, box_labels)
         axes[row, 0].set_ylabel(names[row], fontsize=7, rotation=0, ha="right", va="center")
     fig.suptitle(f"{Path(file).name}: {', '.join(chosen)} (asinh stretch)", fontsize=9)
     fig.tight_layout()
+    if box_names:
+        fig.subplots_adjust(bottom=max(0.08, 0.5 / len(names)))
+        box_legend(fig, box_names)
     with atomic_path(out) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from astrobench.data.boxes import check_boxes
 from astrobench.data.cutout_file import CutoutFile, NanPolicy
 
 _SCAN_BLOCK = 256
@@ -22,6 +23,7 @@ class ValidationReport:
     bands: list[str]
     n_nonfinite_pixels: int
     n_objects_with_nonfinite: int
+    n_boxes: int | None = None  # None: the file has no boxes
 
     def summary(self) -> str:
         masked = (
@@ -31,7 +33,10 @@ class ValidationReport:
             else ""
         )
         bands = ",".join(self.bands)
-        return f"ok: {self.path} holds {self.n_objects} valid cutouts in bands {bands}{masked}"
+        boxes = "" if self.n_boxes is None else f" with {self.n_boxes} valid boxes"
+        return (
+            f"ok: {self.path} holds {self.n_objects} valid cutouts{boxes} in bands {bands}{masked}"
+        )
 
 
 def scan_block_objects(cutouts: CutoutFile) -> int:
@@ -56,10 +61,24 @@ def validate_cutout_file(
             cutouts.read_slice(start, stop)
             if cutouts.has_spectra:
                 cutouts.read_spectra_slice(start, stop)
+        n_boxes = None
+        if cutouts.has_boxes:
+            table = cutouts.box_table()
+            n_boxes = len(table.boxes)
+            _, height, width = cutouts.image_shape
+            check_boxes(
+                table.boxes,
+                table.labels,
+                (height, width),
+                cutouts.box_label_names,
+                where=str(path),
+                offsets=table.offsets,
+            )
         return ValidationReport(
             path=Path(path),
             n_objects=len(cutouts),
             bands=cutouts.bands,
             n_nonfinite_pixels=cutouts.n_masked_pixels,
             n_objects_with_nonfinite=cutouts.n_masked_objects,
+            n_boxes=n_boxes,
         )

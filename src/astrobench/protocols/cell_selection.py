@@ -16,7 +16,7 @@ import numpy as np
 from astrobench.data.splits import few_shot_subset, label_fraction_subset
 from astrobench.errors import ConfigError, InsufficientDataError
 from astrobench.protocols.settings import ProtocolSettings
-from astrobench.tasks.base import ClassOutput, Task
+from astrobench.tasks.base import ClassOutput, Task, ValueOutput
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,13 @@ class CellRows:
 def labelled_splits(
     splits: Mapping[str, np.ndarray], targets: np.ndarray, task: Task
 ) -> dict[str, np.ndarray]:
-    """Each split without its unlabelled objects (sorted); an empty split is an error."""
+    """Each split without its unlabelled objects (sorted); an empty split is an error, and so is
+    a task whose output no head on pooled features produces (detection's boxes)."""
+    if not isinstance(task.output, (ClassOutput, ValueOutput)):
+        raise ConfigError(
+            f"{task.kind} tasks are not served by heads on pooled features",
+            "use the protocol made for them (detection: protocol detect)",
+        )
     labelled = task.labelled_mask(targets)
     clean = {name: np.sort(np.asarray(rows)[labelled[rows]]) for name, rows in splits.items()}
     for name in ("train", "val", "test"):

@@ -164,7 +164,8 @@ def _task_section(store: ResultsStore, groups: list[GroupSummary]) -> TaskSectio
     predictions = Predictions.load(store.predictions_file(row))
     what = f"{best.backbone} + {best.protocol}, fraction {best.fraction:g}, seed {row.seed}"
     task = task_of_row(row)
-    for figure in task.figures(predictions, label, what):
+    scored = {f"{g.backbone} + {g.protocol}": _mean_metrics(g.rows) for g in at_top}
+    for figure in [*task.compare_figures(scored, label), *task.figures(predictions, label, what)]:
         section.figures.append(Figure(figure.caption, figure.png, _slug(figure.slug)))
     _posterior_part(store, section, at_top, task, label)
     return section
@@ -183,6 +184,16 @@ def _posterior_part(
     drawn = posterior_section.tarp_figures(found, label)
     drawn += posterior_section.pit_and_example_figures(found, task.columns, label)
     section.figures.extend(Figure(caption, png, _slug(slug)) for caption, png, slug in drawn)
+
+
+def _mean_metrics(rows: list[ResultRow]) -> dict[str, float]:
+    """Every metric of a group averaged over its rows (seeds)."""
+    out: dict[str, float] = {}
+    for name in {name for row in rows for name in row.metrics}:
+        values = np.array([r.metrics.get(name, np.nan) for r in rows], dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        out[name] = float(finite.mean()) if finite.size else float("nan")
+    return out
 
 
 def task_of_row(row: ResultRow) -> Task:

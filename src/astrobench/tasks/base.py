@@ -106,6 +106,11 @@ class Task:
 
     # ----- building from a file -------------------------------------------------------------
     @classmethod
+    def required_columns(cls, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """Catalog columns the target needs (detection reads /boxes instead: none)."""
+        return columns
+
+    @classmethod
     def claims(cls, cutouts: CutoutFile, columns: tuple[str, ...]) -> int:
         """How strongly this kind is the natural reading of `columns` (0: not at all)."""
         return 0
@@ -170,6 +175,12 @@ class Task:
 
     def figures(self, predictions: Predictions, label: str, what: str) -> list[TaskFigure]:
         """Figures the report draws for the best model of this task (none by default)."""
+        return []
+
+    def compare_figures(
+        self, scored: Mapping[str, Mapping[str, float]], label: str
+    ) -> list[TaskFigure]:
+        """Figures comparing every backbone + protocol (name -> its metrics; none by default)."""
         return []
 
 

@@ -2,8 +2,9 @@
 
 Every registered kind says how strongly it claims the target columns (`Task.claims`); the
 strongest claim wins: several comma-separated columns -> multioutput, `label` -> classification,
-`redshift` -> photoz, another integer column with few values -> classification, any other
-column -> regression. `kind` forces a kind, e.g. regression on an integer column.
+`redshift` -> photoz, another integer column with few values -> classification, `boxes` (a
+file with /boxes) -> detection, any other column -> regression. `kind` forces a kind, e.g.
+regression on an integer column.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def resolve_task(
     ConfigError when the columns do not suit the kind or an option is unknown.
     """
     columns = target_columns(target)
-    cutouts.require_columns(list(columns))
     cls = TASKS.get(kind) if kind else _strongest_claim(cutouts, columns)
+    cutouts.require_columns(list(cls.required_columns(columns)))
     options = dict(options or {})
     known = {f for f in getattr(cls, "__dataclass_fields__", {}) if f != "columns"}
     unknown = sorted(set(options) - known)
@@ -56,10 +57,20 @@ def resolve_task(
     return task
 
 
+def _claim(name: str, cutouts: CutoutFile, columns: tuple[str, ...]) -> int:
+    """The claim of kind `name`; 0 when it needs catalog columns the file lacks."""
+    cls = TASKS.get(name)
+    needed = cls.required_columns(columns)
+    if any(not cutouts.has_column(c) for c in needed):
+        return 0
+    return int(cls.claims(cutouts, columns))
+
+
 def _strongest_claim(cutouts: CutoutFile, columns: tuple[str, ...]) -> type[Task]:
-    claims = [(TASKS.get(name).claims(cutouts, columns), name) for name in TASKS.names()]
+    claims = [(_claim(name, cutouts, columns), name) for name in TASKS.names()]
     best, name = max(claims)
     if best <= 0:
+        cutouts.require_columns(list(columns))  # an absent column is the likeliest reason
         raise ConfigError(f"no task kind can predict {','.join(columns)}", "name a --task kind")
     found: type[Task] = TASKS.get(name)
     return found

@@ -6,9 +6,7 @@ images and catalog are byte-identical whatever the number of workers.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,46 +14,18 @@ import numpy as np
 
 from astrobench.data.cutout_writer import CutoutWriter
 from astrobench.data.synth.morphology import CLASS_NAMES
+from astrobench.data.synth.parallel import simulate_in_order
 from astrobench.data.synth.presets import SurveyPreset, get_preset
 from astrobench.data.synth.render import band_noise
 from astrobench.data.synth.scene import SimulatedObject, SurveyContext, simulate_object
 from astrobench.errors import ConfigError
-from astrobench.worker_guard import die_with_parent
 
 WRITE_CHUNK = 256
-TASK_CHUNK = 16
-_WORKER_CONTEXT: SurveyContext | None = None
-
-
-def _init_worker(ctx: SurveyContext, parent_pid: int | None = None) -> None:
-    global _WORKER_CONTEXT
-    if parent_pid is not None:
-        die_with_parent(parent_pid)
-    _WORKER_CONTEXT = ctx
-
-
-def _simulate_range(bounds: tuple[int, int]) -> list[SimulatedObject]:
-    assert _WORKER_CONTEXT is not None
-    return [simulate_object(_WORKER_CONTEXT, i) for i in range(*bounds)]
-
-
-def _ranges(n: int, step: int) -> list[tuple[int, int]]:
-    return [(a, min(a + step, n)) for a in range(0, n, step)]
 
 
 def _objects(ctx: SurveyContext, n: int, workers: int) -> Iterator[SimulatedObject]:
     """Objects 0..n-1 in order, simulated in this process or a pool of `workers`."""
-    if workers <= 1:
-        _init_worker(ctx)
-        for bounds in _ranges(n, TASK_CHUNK):
-            yield from _simulate_range(bounds)
-        return
-    method = "fork" if sys.platform == "linux" else "spawn"
-    with multiprocessing.get_context(method).Pool(
-        workers, _init_worker, (ctx, os.getpid())
-    ) as pool:
-        for chunk in pool.imap(_simulate_range, _ranges(n, TASK_CHUNK)):
-            yield from chunk
+    return simulate_in_order(simulate_object, ctx, n, workers)
 
 
 def _validate(n: int, seed: int, workers: int) -> None:
@@ -112,7 +82,18 @@ def synthesize(
 
     Returns:
         The path of the finished file.
+
+    A field preset (``fields-sdss``, ``fields-desi-ls``, ``lenses-desi-ls``) writes fields with
+    boxes instead (fields.synthesize_fields; no spectra), so suites can declare them too.
     """
+    from astrobench.data.synth.field_presets import FIELD_PRESETS
+
+    if preset in FIELD_PRESETS:
+        from astrobench.data.synth.fields import synthesize_fields
+
+        return synthesize_fields(
+            preset, n, seed, out, workers=workers, size=size, progress=progress
+        )
     survey = get_preset(preset)
     size_px = survey.resolve_size(size)
     _validate(n, seed, workers)

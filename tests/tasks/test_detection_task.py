@@ -1,0 +1,87 @@
+"""The detection task kind: resolved from `boxes`, image-level bootstrap, scores ragged boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.cutout_writer import write_cutouts
+from astrobench.errors import DataFormatError, MissingColumnError
+from astrobench.tasks.predictions import Predictions, Ragged
+from astrobench.tasks.resolve import resolve_task
+
+
+def _file(tmp_path: Path, with_boxes: bool = True) -> Path:
+    boxes = [
+        np.array([[1, 1, 5, 5]], np.float32),
+        np.array([[2, 2, 8, 9], [0, 0, 3, 3]], np.float32),
+    ]
+    extra = (
+        {"boxes": boxes, "box_labels": [np.array([0]), np.array([1, 0])],
+         "box_label_names": ["galaxy", "star"]}
+        if with_boxes else {}
+    )  # fmt: skip
+    return write_cutouts(
+        tmp_path / "f.h5",
+        np.zeros((2, 1, 12, 16), np.float32),
+        {"object_id": np.arange(2), "label": np.array([0, 1])},
+        bands=["r"],
+        pixel_scale_arcsec=0.262,
+        **extra,
+    )
+
+
+def test_boxes_resolve_to_detection_and_score_ragged_predictions(tmp_path: Path) -> None:
+    with CutoutFile(_file(tmp_path)) as cutouts:
+        task = resolve_task(cutouts, "boxes")
+        assert task.kind == "detection" and task.bootstrap_unit == "image"
+        assert task.class_names == ("galaxy", "star") and task.image_size == (12, 16)
+        assert task.read_targets(cutouts).tolist() == [1.0, 2.0]
+        assert resolve_task(cutouts, "label").kind == "classification"
+    offsets = np.array([0, 1, 3])
+    true_boxes = np.array([[1, 1, 5, 5], [2, 2, 8, 9], [0, 0, 3, 3]], np.float32)
+    labels = np.array([0, 1, 0])
+    predictions = Predictions(
+        np.array([1.0, 2.0]),
+        np.array([1.0, 2.0]),
+        ragged={
+            "true_boxes": Ragged(true_boxes, offsets),
+            "true_labels": Ragged(labels, offsets),
+            "boxes": Ragged(true_boxes, offsets),
+            "labels": Ragged(np.array([0, 0, 0]), offsets),  # the star called a galaxy
+            "scores": Ragged(np.array([0.9, 0.8, 0.7]), offsets),
+        },
+    )
+    scores = task.score(predictions)
+    # galaxy calls by score: right, wrong (the star), right -> precision 1, 1/2, 2/3 at recall
+    # 1/2, 1/2, 1; interpolated over COCO's 101 recall points: (51 x 1 + 50 x 2/3) / 101
+    assert scores["AP_class_galaxy"] == pytest.approx((51 + 50 * 2 / 3) / 101)
+    assert scores["AP_class_star"] == pytest.approx(0.0)
+    resampled = task.score(predictions.take(np.array([0, 0])))  # image 0 twice: all right
+    assert resampled["AP_class_galaxy"] == pytest.approx(1.0)
+    figures = task.compare_figures({"a": scores, "b": resampled}, "fields")
+    assert figures[0].png[:4] == b"\x89PNG"
+
+
+def test_detection_needs_boxes(tmp_path: Path) -> None:
+    with CutoutFile(_file(tmp_path, with_boxes=False)) as cutouts:
+        with pytest.raises(DataFormatError, match="has no /boxes"):
+            resolve_task(cutouts, "boxes", kind="detection")
+        with pytest.raises(MissingColumnError, match="no catalog column 'boxes'"):
+            resolve_task(cutouts, "boxes")
+
+
+def test_pooled_feature_protocols_refuse_detection(tmp_path: Path) -> None:
+    from astrobench.errors import ConfigError
+    from astrobench.protocols.base import ProtocolRequest
+    from astrobench.registry import PROTOCOLS
+
+    path = _file(tmp_path)
+    with CutoutFile(path) as cutouts:
+        task = resolve_task(cutouts, "boxes")
+    request = ProtocolRequest(backbone="timm:test_resnet?pretrained=false", data=path, task=task)
+    with pytest.raises(ConfigError, match="detection tasks are not served by heads"):
+        PROTOCOLS.get("knn")(request)
