@@ -178,6 +178,8 @@ def _store_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
         return storage_error(exc, path.parent)
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return exc  # busy past the timeout: a real concurrency bug, not a user error
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return exc  # a bad row or statement is our bug, not a damaged file
     return CorruptDataError(
         f"{path} is not a usable results database ({' '.join(str(exc).split())[:80]})",
         "move the damaged file away; re-running the suite rebuilds it",

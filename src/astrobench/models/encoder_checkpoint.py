@@ -152,7 +152,12 @@ _INT_BOUNDS = {"patch_size": (1, 1024), "img_size": (1, 8192), "in_chans": (1, 1
 
 
 def sidecar_problem(sidecar: Mapping[str, Any]) -> str | None:
-    """What is wrong with a sidecar's values (types and bounds), or None."""
+    """What is wrong with a ViT sidecar's values (types and bounds), or None.
+
+    Other families check their own keys when they rebuild their model.
+    """
+    if sidecar.get("family", "vit") != "vit":
+        return None
     for key, (low, high) in _INT_BOUNDS.items():
         value = sidecar[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
