@@ -54,6 +54,11 @@ def mae(
     num_workers: int = typer.Option(0, "--num-workers", help="Data-loading worker processes."),
     lr: float = typer.Option(0.0, help="Learning rate; 0: 2e-4 x batch size / 256."),
     seed: int = typer.Option(0, help="Seed of split, initialisation, masking and data order."),
+    split_scheme: str = typer.Option(
+        "standard",
+        "--split-scheme",
+        help="standard, or disjoint: pretrain on an 80 % pool fine-tuning never uses (seed 001).",
+    ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
     threads: int = typer.Option(
         0, help="CPU threads for torch; 0: torch's default. 1 is fastest on a busy machine."
@@ -88,6 +93,7 @@ def mae(
         lr=lr or None,
         seed=seed,
         device=device,
+        split_scheme=split_scheme,
     )
     last = result.history[-1] if result.history else {}
     typer.echo(

@@ -121,11 +121,12 @@ def normalisation_transform(stats: dict[str, Any]) -> Transform:
 
 
 def _train_val_indices(
-    path: Path, seed: int, filter_blank: bool
+    path: Path, seed: int, filter_blank: bool, split_scheme: str = "standard"
 ) -> tuple[np.ndarray, np.ndarray, int]:
     with CutoutFile(path) as cutouts:
-        # The same split every protocol uses, so pretraining never sees a probe's test objects.
-        splits = split_indices(cutouts, seed=seed)
+        # The same split every protocol uses, so pretraining never sees a probe's test objects
+        # (under the disjoint scheme, no object that fine-tuning uses at all).
+        splits = split_indices(cutouts, seed=seed, scheme=split_scheme, role="pretrain")
     train, val = splits["train"], splits["val"]
     removed = 0
     if filter_blank:
@@ -147,6 +148,7 @@ def build_mae_data(
     filter_blank: bool = False,
     seed: int = 0,
     check_image_size: Callable[[int, int], None] | None = None,
+    split_scheme: str = "standard",
 ) -> MaeData:
     """Train and validation datasets of a cutout file for MAE pretraining.
 
@@ -161,6 +163,8 @@ def build_mae_data(
         seed: seed of the train/val split (the file's own `split` column wins).
         check_image_size: called with (image side after the crop, number of bands) before any
             statistics are computed, so a model that cannot take the images fails fast.
+        split_scheme: "standard" (pretrain on the shared train split) or "disjoint" (pretrain
+            on an 80 % pool that fine-tuning never touches; data/splits.py).
 
     Raises:
         ConfigError: a crop larger than the cutouts.
@@ -177,7 +181,7 @@ def build_mae_data(
         )
     if check_image_size is not None:
         check_image_size(side, len(bands))
-    train_idx, val_idx, removed = _train_val_indices(file, seed, filter_blank)
+    train_idx, val_idx, removed = _train_val_indices(file, seed, filter_blank, split_scheme)
     if train_idx.size < batch_size:
         raise InsufficientDataError(
             f"{file.name} has {train_idx.size} training cutouts, "

@@ -117,6 +117,7 @@ def pretrain_mae(
     warmup_epochs: float | None = None,
     seed: int = 0,
     device: str = "auto",
+    split_scheme: str = "standard",
 ) -> MaeRunResult:
     """Pretrain an MAE on the cutouts of `data` and export its encoder to `out`.
 
@@ -141,6 +142,8 @@ def pretrain_mae(
         warmup_epochs: linear warmup length (None: 10 % of the epochs).
         seed: seed of the split, initialisation, masking and data order.
         device: "auto", "cpu", "cuda" or "mps".
+        split_scheme: "standard" or "disjoint" (seed 001: pretrain on 80 %, fine-tune on a
+            separate 10 %; give the protocols the same split_scheme and split_seed = seed).
     """
     from astrobench.train import Trainer
 
@@ -168,6 +171,7 @@ def pretrain_mae(
         filter_blank=filter_blank,
         seed=seed,
         check_image_size=check_image_size,
+        split_scheme=split_scheme,
     )
     config = MaeConfig(
         img_size=mae_data.img_size,

@@ -28,7 +28,8 @@ def load_frozen_inputs(
 ) -> FrozenInputs:
     """Embed `data` with `backbone` (or read the cache) and pair the features with `task`'s target.
 
-    Settings used: `split_seed` (default 0) and the embedding options batch_size, bands,
+    Settings used: `split_seed` (default 0), `split_scheme` ("standard" or "disjoint", see
+    data/splits.py) and the embedding options batch_size, bands,
     img_size and device. Raises MissingColumnError when the target column is absent.
     """
     from astrobench.data.cutout_file import CutoutFile
@@ -38,6 +39,7 @@ def load_frozen_inputs(
     path = Path(data).expanduser().resolve()
     options = {k: settings[k] for k in _EMBED_OPTIONS if settings.get(k) is not None}
     split_seed = int(settings.get("split_seed", 0))
+    scheme = str(settings.get("split_scheme", "standard"))
     stat = path.stat()
     key = (
         backbone,
@@ -46,6 +48,7 @@ def load_frozen_inputs(
         stat.st_size,
         task,
         split_seed,
+        scheme,
         str(cache_dir),
         repr(sorted(options.items())),
     )
@@ -57,7 +60,7 @@ def load_frozen_inputs(
         targets = cutouts.column(task.target)
         # One split per file whatever the target (label-stratified when the file has labels):
         # morphology and photo-z share test objects, and pretraining never sees them.
-        splits = split_indices(cutouts, seed=split_seed)
+        splits = split_indices(cutouts, seed=split_seed, scheme=scheme)
     embedded = _embed(backbone, path, cache_dir, options, progress)
     info = {
         "backbone": backbone,

@@ -6,9 +6,10 @@ one runtime in `astrobench.train`: same cells as the frozen protocols, selection
 epoch on the validation split, test predictions scored by `score_task`, and cost columns.
 
 Settings (ProtocolRequest.settings) understood here: any TrainConfig field (epochs, lr,
-batch_size, precision, ema_decay, num_workers, device, ...), `augment` ("flip" default, "none",
-"flip_rotate"), `loss` ("mse" or "huber" for regression), `label_smoothing`, `class_weights`
-("balanced" or a list), `head_dropout`, `resume`, `split_seed`.
+batch_size, precision, ema_decay, num_workers, device, ...), `augment` (a name of
+protocols/augment.py: "flip" default, "none", "flip_rotate", "astromae", "flip+noise0.2", ...),
+`loss` ("mse" or "huber" for regression), `label_smoothing`, `class_weights` ("balanced" or a
+list), `head_dropout`, `resume`, `split_seed`.
 """
 
 from __future__ import annotations
@@ -188,10 +189,13 @@ def _trainer(
     prepared: Prepared,
     settings: Mapping[str, Any],
 ) -> Trainer:
-    from astrobench.protocols.augment import train_transform
+    from astrobench.data.transforms import ZScore
+    from astrobench.protocols.augment import band_scale_needed, train_transform
 
     target = task.target
-    dataset = CutoutDataset(path, cell.train, transform=train_transform(settings), targets=[target])
+    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings) else None
+    transform = train_transform(settings, band_std)
+    dataset = CutoutDataset(path, cell.train, transform=transform, targets=[target])
 
     def loss_fn(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
         return loss(module(batch["image"]), batch[target])

@@ -43,7 +43,8 @@ def select_trained_cell(
         targets = cutouts.column(task.target)
         # One split per file whatever the target (label-stratified when the file has labels):
         # morphology and photo-z share test objects, and pretraining never sees them.
-        splits = split_indices(cutouts, seed=split_seed)
+        scheme = str(settings.get("split_scheme", "standard"))
+        splits = split_indices(cutouts, seed=split_seed, scheme=scheme)
         n = len(cutouts)
     # Carry each object's index through the frozen selection as its one "feature".
     positions = np.arange(n, dtype=np.float32)[:, None]  # [N, 1], exact below 2**24

@@ -54,6 +54,8 @@ class MagnitudeBlock(nn.Module):
             or bool((std_t <= 0).any())
         ):
             raise ConfigError("magnitude mean/std need one value per column and every std > 0")
+        self.mean: torch.Tensor
+        self.std: torch.Tensor
         self.register_buffer("mean", mean_t)
         self.register_buffer("std", std_t)
         widths = [n_magnitudes, *hidden, out_features]
