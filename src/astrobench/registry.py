@@ -77,9 +77,11 @@ DATASETS: Registry = Registry("dataset", package="astrobench.data.datasets")
 PROTOCOLS: Registry = Registry("protocol", package="astrobench.protocols")
 PRETRAINERS: Registry = Registry("pretrainer", package="astrobench.pretrain")
 TASKS: Registry = Registry("task", package="astrobench.tasks")
+VOTE_SCHEMAS: Registry = Registry("vote schema", package="astrobench.data.votes")
 
 register_backbone = BACKBONES.register
 register_dataset = DATASETS.register
 register_protocol = PROTOCOLS.register
 register_pretrainer = PRETRAINERS.register
 register_task = TASKS.register
+register_vote_schema = VOTE_SCHEMAS.register
