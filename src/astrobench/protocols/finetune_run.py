@@ -14,7 +14,7 @@ from astrobench.protocols.base import ProtocolRequest
 from astrobench.registry import PROTOCOLS
 from astrobench.tasks.task import task_for_column
 
-TRAINED_PROTOCOLS = ("finetune", "partial", "unfreeze", "lora", "scratch")
+TRAINED_PROTOCOLS = ("finetune", "partial", "unfreeze", "lora", "scratch", "hybrid")
 
 
 def finetune_run(

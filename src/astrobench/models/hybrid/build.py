@@ -17,6 +17,17 @@ from astrobench.models.input_preparation import input_preparation
 from astrobench.models.reinit import reinitialise
 
 
+def spec_layer(spec: str) -> str:
+    """ "plain" or "pcm" for a ViT spec without building it (a ckpt's sidecar, `?layer=`)."""
+    from astrobench.models.encoder_checkpoint import read_sidecar
+    from astrobench.models.spec import parse_spec
+
+    parsed = parse_spec(spec)
+    if parsed.scheme == "ckpt":
+        return str(read_sidecar(parsed.name).get("layer", "plain"))
+    return parsed.options.get("layer", "plain")
+
+
 def encoder_layer(backbone: Backbone) -> str:
     """ "plain" or "pcm": the block type of a built-in or checkpointed ViT."""
     extra = backbone.meta.extra
