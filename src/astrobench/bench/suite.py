@@ -34,6 +34,7 @@ class SynthSpec(_Strict):
     seed: int = 0
     size: int | None = Field(default=None, gt=0)  # cutout side in pixels; None: the preset's own
     spectra: bool = False
+    votes: str | None = None  # a vote schema (gz-decals-5, gz2): also simulate Galaxy Zoo votes
 
 
 class DatasetSpec(_Strict):
@@ -201,7 +202,10 @@ def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
     """What identifies a dataset's content: its synth spec, or its path and size."""
     spec = suite.datasets[name]
     if spec.synth is not None:
-        return {"synth": spec.synth.model_dump()}
+        dump = spec.synth.model_dump()
+        if dump["votes"] is None:  # so earlier synthetic datasets keep their identity
+            del dump["votes"]
+        return {"synth": dump}
     assert spec.path is not None
     size = spec.path.stat().st_size if spec.path.exists() else None
     return {"path": str(spec.path), "bytes": size}
