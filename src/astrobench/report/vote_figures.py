@@ -1,0 +1,84 @@
+"""Report pieces of the Galaxy Zoo vote task: predicted vs volunteers' vote fractions (one panel
+per question, one colour per answer) and the per-question accuracy / F1 table of seed 003
+Table E1."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from astrobench.report.figures import to_png
+
+if TYPE_CHECKING:
+    from astrobench.data.votes.schema import VoteSchema
+
+MIN_ANSWERS = 5  # a question answered by fewer volunteers scatters too much to show
+
+
+def vote_fraction_figure(
+    counts: np.ndarray,
+    predicted_fractions: np.ndarray,
+    schema: VoteSchema,
+    title: str = "",
+    min_answers: int = MIN_ANSWERS,
+) -> Figure:
+    """Predicted vs observed fraction of every answer, per question (galaxies where at least
+    `min_answers` volunteers answered it); the 1:1 line on each panel."""
+    from matplotlib import pyplot as plt
+
+    counts = np.asarray(counts, dtype=np.float64)
+    predicted = np.asarray(predicted_fractions, dtype=np.float64)
+    columns = 5 if len(schema.questions) > 4 else len(schema.questions)
+    rows = (len(schema.questions) + columns - 1) // columns
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 2.6 * rows), squeeze=False, sharex=True, sharey=True
+    )
+    for axis, question in zip(axes.flat, schema.questions, strict=False):
+        part = schema.slices[question.name]
+        answered = counts[:, part].sum(axis=1)  # [n]
+        keep = answered >= min_answers
+        observed = counts[keep, part] / answered[keep, None]  # [k, K]
+        for j, answer in enumerate(question.answers):
+            axis.scatter(observed[:, j], predicted[keep, part][:, j], s=4, alpha=0.5, label=answer)
+        axis.plot([0, 1], [0, 1], color="black", lw=0.8)
+        axis.set_title(f"{question.name} (n={int(keep.sum())})", fontsize=7)
+        axis.legend(fontsize=5, loc="upper left", markerscale=2, frameon=False)
+    for axis in axes.flat[len(schema.questions) :]:
+        axis.set_visible(False)
+    for axis in axes[-1, :]:
+        axis.set_xlabel("volunteers' fraction", fontsize=7)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("predicted fraction", fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=9)
+    return figure
+
+
+def vote_fraction_png(
+    counts: np.ndarray, predicted_fractions: np.ndarray, schema: VoteSchema, title: str = ""
+) -> bytes:
+    """`vote_fraction_figure` rendered to PNG bytes."""
+    return to_png(vote_fraction_figure(counts, predicted_fractions, schema, title))
+
+
+def morphology_table(
+    columns: Mapping[str, Mapping[str, Mapping[str, float]]], questions: Sequence[str]
+) -> str:
+    """A Markdown table, one row per question, `accuracy / F1` per column (a model, or a paper's
+    reported numbers); a question a column lacks or could not score shows as "-"."""
+    names = list(columns)
+    lines = [
+        "| question | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for question in questions:
+        cells = []
+        for name in names:
+            scores = columns[name].get(question)
+            ok = scores and np.isfinite(scores.get("accuracy", np.nan))
+            cells.append(f"{scores['accuracy']:.2f} / {scores['f1']:.2f}" if ok else "-")  # type: ignore[index]
+        lines.append(f"| {question} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
