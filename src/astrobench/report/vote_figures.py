@@ -78,7 +78,9 @@ def morphology_table(
         cells = []
         for name in names:
             scores = columns[name].get(question)
-            ok = scores and np.isfinite(scores.get("accuracy", np.nan))
-            cells.append(f"{scores['accuracy']:.2f} / {scores['f1']:.2f}" if ok else "-")  # type: ignore[index]
+            if scores is None or not np.isfinite(scores.get("accuracy", np.nan)):
+                cells.append("-")
+            else:
+                cells.append(f"{scores['accuracy']:.2f} / {scores['f1']:.2f}")
         lines.append(f"| {question} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
