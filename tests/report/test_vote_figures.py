@@ -49,3 +49,19 @@ def test_morphology_table_rows_and_missing_cells() -> None:
     assert lines[0] == "| question | ours | AstroCLIP (seed 003) |"
     assert lines[2] == "| smooth | - | - |"
     assert lines[3] == "| bar | 0.81 / 0.80 | 0.56 / 0.54 |"
+
+
+def test_per_question_figure_skips_unscored_questions() -> None:
+    from astrobench.report.vote_figures import per_question_figure, per_question_png
+
+    scores = {
+        "smooth-or-featured": {"accuracy": 0.9, "f1": 0.88, "n": 40.0},
+        "bar": {"accuracy": float("nan"), "f1": float("nan"), "n": 0.0},
+        "merging": {"accuracy": 0.7, "f1": 0.6, "n": 12.0},
+    }
+    axis = per_question_figure(scores, "votes").axes[0]
+    heights = [p.get_height() for p in axis.patches]
+    assert heights == [0.9, 0.7, 0.88, 0.6]  # accuracy bars, then F1 bars; bar left out
+    labels = [t.get_text() for t in axis.get_xticklabels()]
+    assert labels == ["smooth-or-featured\n(n=40)", "merging\n(n=12)"]
+    assert per_question_png(scores).startswith(b"\x89PNG")

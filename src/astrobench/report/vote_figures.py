@@ -64,6 +64,32 @@ def vote_fraction_png(
     return to_png(vote_fraction_figure(counts, predicted_fractions, schema, title))
 
 
+def per_question_figure(scores: Mapping[str, Mapping[str, float]], title: str = "") -> Figure:
+    """Accuracy and support-weighted F1 per question as paired bars (seed 003 Fig. 5), with the
+    number of galaxies scored under each question; questions nobody could score are left out."""
+    from matplotlib import pyplot as plt
+
+    shown = [q for q, s in scores.items() if s.get("n", 0) > 0 and np.isfinite(s["accuracy"])]
+    figure, axis = plt.subplots(figsize=(max(4.0, 0.75 * len(shown) + 1.5), 3.4))
+    x = np.arange(len(shown))
+    accuracy = [scores[q]["accuracy"] for q in shown]
+    f1 = [scores[q]["f1"] for q in shown]
+    axis.bar(x - 0.2, accuracy, width=0.4, label="accuracy")
+    axis.bar(x + 0.2, f1, width=0.4, label="F1 (weighted)")
+    axis.set_xticks(x, [f"{q}\n(n={int(scores[q]['n'])})" for q in shown], rotation=45,
+                    ha="right", fontsize=7)  # fmt: skip
+    axis.set_ylim(0, 1)
+    axis.legend(fontsize=7)
+    if title:
+        axis.set_title(title, fontsize=9)
+    return figure
+
+
+def per_question_png(scores: Mapping[str, Mapping[str, float]], title: str = "") -> bytes:
+    """`per_question_figure` rendered to PNG bytes."""
+    return to_png(per_question_figure(scores, title))
+
+
 def morphology_table(
     columns: Mapping[str, Mapping[str, Mapping[str, float]]], questions: Sequence[str]
 ) -> str:
