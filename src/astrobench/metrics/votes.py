@@ -118,7 +118,11 @@ def derived_morphology(
 
 
 def vote_metrics(
-    counts: np.ndarray, concentrations: np.ndarray, schema: VoteSchema
+    counts: np.ndarray,
+    concentrations: np.ndarray,
+    schema: VoteSchema,
+    min_votes: int = MIN_VOTES,
+    min_asked_fraction: float = MIN_ASKED_FRACTION,
 ) -> dict[str, float]:
     """Every vote metric as flat keys: `nll` (mean negative log-likelihood per galaxy, summed
     over questions), `fraction_mae` (mean |predicted - observed| over answered questions),
@@ -131,7 +135,7 @@ def vote_metrics(
         "nll": float(-ll.sum(axis=1).mean()),
         "fraction_mae": float(np.nanmean(np.abs(predicted - observed))),
     }
-    per_question = derived_morphology(counts, predicted, schema)
+    per_question = derived_morphology(counts, predicted, schema, min_votes, min_asked_fraction)
     for name, scores in per_question.items():
         for key, value in scores.items():
             metrics[f"{name}/{key}"] = value
