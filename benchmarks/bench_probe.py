@@ -16,10 +16,10 @@ import time
 
 import numpy as np
 import torch
+from astrobench.tasks.task import TaskSpec
 
 from astrobench.protocols.frozen import FrozenInputs, inputs_from_arrays
 from astrobench.protocols.ladder import ladder_cells, run_ladder, summarise
-from astrobench.tasks.task import TaskSpec
 
 PROTOCOLS = ("knn", "linear", "mlp", "whitening")
 FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)

@@ -4,9 +4,11 @@ It is an ordinary suite (configs/demo.yaml, or configs/demo_quick.yaml with --qu
 ordinary runner: synthesise a small SDSS-like survey, pretrain a tiny MAE briefly, then compare the
 MAE-pretrained encoder, the same ViT at random initialisation, training from scratch and a timm
 CNN at random initialisation on morphology and photo-z with kNN, linear and MLP probes and
-fine-tuning, at 10 % and 100 % of the labels over several seeds. It writes the report and prints
-three headline findings, every number computed from this run's results. A re-run reuses the
-survey, the pretrained encoder and every finished cell.
+fine-tuning, at 10 % and 100 % of the labels over several seeds. The random-init baseline of the
+MAE encoder (`random:pretrained:...`) gets exactly the same input preparation, and photometry
+alone (`catalog:...`) is the baseline every image model must beat on photo-z. It writes the
+report and prints the headline findings, every number computed from this run's results. A re-run
+reuses the survey, the pretrained encoder and every finished cell.
 """
 
 from __future__ import annotations
@@ -22,15 +24,22 @@ from astrobench.atomic import write_json_atomic
 from astrobench.bench.aggregate import GroupSummary, summarise
 from astrobench.bench.runner import bench
 from astrobench.bench.store import ResultsStore
-from astrobench.bench.suite import PRETRAINED_PREFIX, Suite, load_suite
+from astrobench.bench.suite import PRETRAINED_PREFIX, RANDOM_PREFIX, Suite, load_suite
 from astrobench.errors import ConfigError
 from astrobench.report.build import FINDINGS_FILE, best_group, report
-from astrobench.report.findings import best_photoz, most_confused_classes, pretraining_effect
+from astrobench.report.findings import (
+    best_photoz,
+    most_confused_classes,
+    photometry_baseline,
+    pretraining_effect,
+)
+from astrobench.tasks.predictions import Predictions
 
 DEMO_SUITE = "demo.yaml"
 QUICK_SUITE = "demo_quick.yaml"
 MORPHOLOGY = "label"
 PHOTOZ = "redshift"
+CATALOG_PREFIX = "catalog:"
 
 
 def demo_config_path(quick: bool) -> Path:
@@ -75,12 +84,14 @@ def headline_findings(suite: Suite, store: ResultsStore) -> list[str]:
     classes the best morphology model confuses most."""
     groups = summarise(store.rows(suite=suite.name))
     pretrained = next((b for b in suite.backbones if b.startswith(PRETRAINED_PREFIX)), None)
-    baseline = _same_architecture_baseline(suite)
+    baseline = f"{RANDOM_PREFIX}{pretrained}" if pretrained else None
+    photometry = next((b for b in suite.backbones if b.startswith(CATALOG_PREFIX)), None)
     candidates = [
         pretraining_effect(groups, MORPHOLOGY, pretrained, baseline, "linear")
-        if pretrained and baseline
+        if pretrained and baseline in suite.backbones
         else None,
         best_photoz(groups, PHOTOZ),
+        photometry_baseline(groups, PHOTOZ, photometry) if photometry else None,
         _confusion_finding(groups, store),
     ]
     return [finding for finding in candidates if finding]
@@ -100,16 +111,8 @@ def _confusion_finding(groups: list[GroupSummary], store: ResultsStore) -> str |
         return None
     labels = np.arange(len(names))
     confusion = sum(
-        confusion_matrix(p["y_true"], p["y_pred"], labels)
-        for p in (np.load(store.predictions_file(row)) for row in best.rows)
+        confusion_matrix(p.y_true, p.y_pred, labels)
+        for p in (Predictions.load(store.predictions_file(row)) for row in best.rows)
     )
     what = f"{best.backbone} + {best.protocol} at {top:.0%} of labels"
     return most_confused_classes(names, np.asarray(confusion), what, MORPHOLOGY)
-
-
-def _same_architecture_baseline(suite: Suite) -> str | None:
-    """The random-init backbone the scratch protocol trains: the MAE encoder's architecture."""
-    for protocol in suite.protocols:
-        if protocol.name == "scratch" and protocol.backbones:
-            return protocol.backbones[0]
-    return None

@@ -23,7 +23,7 @@ def _suite(**changes: object) -> dict:
         "backbones": ["pretrained:mae_tiny", "vit_tiny_p8"],
         "protocols": [
             "knn",
-            {"name": "scratch", "backbones": ["vit_tiny_p8"], "settings": {"epochs": 2}},
+            {"name": "scratch", "backbones": ["vit_tiny_p8"], "settings": {"train": {"epochs": 2}}},
         ],
         "fractions": [0.1, 1.0],
         "seeds": [0, 1],

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from astrobench.cli import main
-from astrobench.metrics.scoring import score_task
-from astrobench.tasks.task import TaskSpec
+from astrobench.tasks.base import task_from_description
+from astrobench.tasks.predictions import Predictions
 
 PROTOCOLS = "knn,linear,mlp,whitening"
 
@@ -87,22 +87,14 @@ def test_probe_writes_results_and_predictions(
     assert len(records) == 4 * 2 * 2
     assert {r["protocol"] for r in records} == set(PROTOCOLS.split(","))
     kind = document["task"]["kind"]
-    task = TaskSpec(
-        target,
-        kind,
-        document["task"]["headline_metric"],
-        True,
-        document["task"]["n_classes"],
-        tuple(document["task"]["class_names"]) or None,
-    )
+    task = task_from_description(document["task"])
     for record in records:
         assert record["n_val"] == 30 and record["n_test"] == 30
         assert record["hyperparameters"]
-        stored = np.load(out / record["predictions"])
-        probabilities = stored["probabilities"] if kind == "classification" else None
-        recomputed = score_task(task, stored["y_true"], stored["y_pred"], probabilities)
-        headline = task.headline_metric
-        assert recomputed[headline] == pytest.approx(record["metrics"][headline], abs=1e-9)
+        stored = Predictions.load(out / record["predictions"])
+        assert (stored.probabilities is not None) == (kind == "classification")
+        recomputed = task.score(stored)
+        assert recomputed == pytest.approx(record["metrics"], abs=1e-12)
     full = [r for r in records if r["fraction"] == 1.0]
     assert all(r["n_train"] == 240 for r in full)
     if kind == "classification":

@@ -54,13 +54,13 @@ def test_finetuning_splits_its_own_pool_70_10_20(four_hundred: Path) -> None:
 def test_pretraining_data_and_trained_protocols_use_the_scheme(four_hundred: Path) -> None:
     from astrobench.pretrain.mae_data import _train_val_indices
     from astrobench.protocols.trained_data import select_trained_cell
-    from astrobench.tasks.task import task_for_column
+    from astrobench.tasks.resolve import resolve_task
 
     train, val, _ = _train_val_indices(four_hundred, 0, False, "disjoint")
     pools = disjoint_pools(400, seed=0)
     assert np.array_equal(train, pools["pretrain"]) and np.array_equal(val, pools["pretrain_val"])
     with CutoutFile(four_hundred) as cutouts:
-        task = task_for_column(cutouts, "redshift")
+        task = resolve_task(cutouts, "redshift")
     cell = select_trained_cell(four_hundred, task, 1.0, 0, None, {"split_scheme": "disjoint"})
     used = np.concatenate([cell.train, cell.val, cell.test])
     assert np.isin(used, pools["finetune"]).all() and used.size == 40

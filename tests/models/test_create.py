@@ -18,7 +18,7 @@ def test_parse_spec_reads_scheme_name_and_options() -> None:
     spec = parse_spec("timm:resnet18?pretrained=false&pooling=mean")
     assert (spec.scheme, spec.name, spec.options["pooling"]) == ("timm", "resnet18", "mean")
     assert spec.is_random_init
-    assert parse_spec("vit_tiny_p8").registry_key == "vit_tiny_p8"
+    assert parse_spec("vit_tiny_p8").registry_key == "builtin"
     with pytest.raises(ConfigError):
         parse_spec("timm:resnet18?pretrained=maybe").flag("pretrained", True)
 

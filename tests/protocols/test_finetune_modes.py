@@ -12,25 +12,27 @@ from astrobench.models.create import create_backbone
 from astrobench.models.heads import BackboneWithHead, build_head
 from astrobench.models.input_preparation import input_preparation
 from astrobench.protocols.base import ProtocolRequest
-from astrobench.protocols.lora import prepare_lora
-from astrobench.protocols.partial import prepare_partial
+from astrobench.protocols.lora import LoraSettings, prepare_lora
+from astrobench.protocols.partial import PartialSettings, prepare_partial
 from astrobench.registry import PROTOCOLS
-from astrobench.tasks.task import task_for_column
+from astrobench.tasks.resolve import resolve_task
 from astrobench.train import TrainConfig
 
 TINY = "timm:test_vit?pretrained=false"
-SETTINGS = {"epochs": 1, "batch_size": 16, "unfreeze_after": 1, "device": "cpu", "lr": 1e-3}
+TRAIN = {"epochs": 1, "batch_size": 16, "device": "cpu", "lr": 1e-3}
 
 
 def request_for(path: Path, target: str, work: Path, **settings) -> ProtocolRequest:
     with CutoutFile(path) as cutouts:
-        task = task_for_column(cutouts, target)
-    return ProtocolRequest(TINY, path, task, settings={**SETTINGS, **settings}, work_dir=work)
+        task = resolve_task(cutouts, target)
+    train = {**TRAIN, **settings.pop("train", {})}
+    return ProtocolRequest(TINY, path, task, settings={"train": train, **settings}, work_dir=work)
 
 
 @pytest.mark.parametrize("mode", ["finetune", "partial", "unfreeze", "lora", "scratch"])
 def test_every_mode_trains_and_reports_cost(small_cutouts, tmp_path, mode):
-    result = PROTOCOLS.get(mode)(request_for(small_cutouts, "label", tmp_path))
+    extra = {"unfreeze_after": 1} if mode == "unfreeze" else {}
+    result = PROTOCOLS.get(mode)(request_for(small_cutouts, "label", tmp_path, **extra))
     assert result.protocol == mode
     assert 0.0 <= result.metrics["accuracy"] <= 1.0
     assert result.probabilities is not None and result.probabilities.shape == (result.n_test, 3)
@@ -42,8 +44,12 @@ def test_every_mode_trains_and_reports_cost(small_cutouts, tmp_path, mode):
 
 
 def test_regression_target_is_scored_in_target_units(small_cutouts, tmp_path):
-    result = PROTOCOLS.get("finetune")(request_for(small_cutouts, "redshift", tmp_path, epochs=2))
-    assert {"sigma_nmad", "outlier_fraction", "bias"} <= set(result.metrics)
+    result = PROTOCOLS.get("finetune")(
+        request_for(small_cutouts, "redshift", tmp_path, train={"epochs": 2})
+    )
+    assert {"sigma_nmad", "outlier_fraction_0.05", "outlier_fraction_0.15", "bias"} <= set(
+        result.metrics
+    )
     assert result.probabilities is None
     # predictions are de-standardised: near the 0.01..0.4 redshifts, not around 0
     assert 0.0 < float(np.median(result.y_pred)) < 0.5
@@ -57,7 +63,7 @@ def wrapped(spec: str, img_size: int = 16) -> BackboneWithHead:
 
 def test_partial_two_blocks_trains_exactly_top_two_blocks_norm_and_head():
     model = wrapped(TINY)
-    prepare_partial(model, {"blocks": 2}, TrainConfig(device="cpu"))
+    prepare_partial(model, PartialSettings(blocks=2), TrainConfig(device="cpu"))
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     n_blocks = len(model.backbone.depth_groups()) - 2
     top = {f"model.blocks.{n_blocks - 2}.", f"model.blocks.{n_blocks - 1}."}
@@ -73,7 +79,7 @@ def test_partial_two_blocks_trains_exactly_top_two_blocks_norm_and_head():
 
 def test_lora_on_vit_small_trains_under_two_percent():
     model = wrapped("timm:vit_small_patch16_224?pretrained=false")
-    prepared = prepare_lora(model, {"lora_rank": 8}, TrainConfig(device="cpu"))
+    prepared = prepare_lora(model, LoraSettings(lora_rank=8), TrainConfig(device="cpu"))
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert prepared.info["lora_trainable"] == trainable
@@ -84,14 +90,14 @@ def test_lora_on_vit_small_trains_under_two_percent():
 
 def test_lora_finds_convolutions_on_a_convnet():
     model = wrapped("timm:test_convnext?pretrained=false", img_size=32)
-    prepare_lora(model, {"lora_rank": 2}, TrainConfig(device="cpu"))
+    prepare_lora(model, LoraSettings(lora_rank=2), TrainConfig(device="cpu"))
     assert any("lora_" in n for n, p in model.named_parameters() if p.requires_grad)
 
 
 def test_partial_one_block_on_a_resnet_trains_only_its_last_stage_and_the_head():
     """ResNets have no final norm: their top stage is still a block, not the 'final' group."""
     model = wrapped("timm:resnet18?pretrained=false")
-    prepare_partial(model, {"blocks": 1}, TrainConfig(device="cpu"))
+    prepare_partial(model, PartialSettings(blocks=1), TrainConfig(device="cpu"))
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     backbone_trainable = {n.split(".")[2] for n in trainable if n.startswith("backbone.")}
     assert backbone_trainable == {"layer4"}

@@ -7,14 +7,16 @@ import pytest
 import torch
 
 from astrobench.errors import ConfigError, InsufficientDataError
-from astrobench.metrics.scoring import score_task
-from astrobench.protocols.frozen import FrozenInputs, inputs_from_arrays, select_cell
+from astrobench.protocols.frozen import select_cell
+from astrobench.protocols.frozen_inputs import FrozenInputs, inputs_from_arrays
 from astrobench.protocols.ladder import frozen_protocols
 from astrobench.registry import PROTOCOLS
-from astrobench.tasks.task import TaskSpec
+from astrobench.tasks.classification import ClassificationTask
+from astrobench.tasks.photoz import PhotozTask
+from astrobench.tasks.predictions import Predictions
 
-CLASSIFICATION = TaskSpec("label", "classification", "accuracy", True, 3, ("a", "b", "c"))
-PHOTOZ = TaskSpec("redshift", "photoz", "sigma_nmad", False)
+CLASSIFICATION = ClassificationTask(("label",), n_classes=3, class_names=("a", "b", "c"))
+PHOTOZ = PhotozTask(("redshift",))
 
 
 def structured(n: int = 600, dim: int = 16, seed: int = 0) -> dict[str, np.ndarray]:
@@ -55,8 +57,8 @@ def test_classification(name: str, class_inputs: FrozenInputs) -> None:
     assert result.probabilities.shape == (result.n_test, 3)
     np.testing.assert_allclose(result.probabilities.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_array_equal(result.probabilities.argmax(1), result.y_pred)
-    assert result.metrics == score_task(
-        class_inputs.task, result.y_true, result.y_pred, result.probabilities
+    assert result.metrics == class_inputs.task.score(
+        Predictions(result.y_true, result.y_pred, result.probabilities)
     )
     assert (result.n_val, result.n_test) == (60, 60)
 
@@ -83,7 +85,7 @@ def test_split_is_fixed_across_seeds_and_subsets_are_nested(class_inputs: Frozen
 
 def test_knn_every_k_matches_a_direct_computation(class_inputs: FrozenInputs) -> None:
     (knn,) = frozen_protocols(["knn"])
-    result = knn.run_cell(class_inputs, 1.0, 0, settings={"knn_ks": [5]})
+    result = knn.run_cell(class_inputs, 1.0, 0, settings={"ks": [5]})
     split = select_cell(class_inputs, 1.0, 0)
     train = split.x_train / np.linalg.norm(split.x_train, axis=1, keepdims=True)
     test = split.x_test / np.linalg.norm(split.x_test, axis=1, keepdims=True)
@@ -103,9 +105,10 @@ def test_ridge_matches_scikit_learn(photoz_inputs: FrozenInputs) -> None:
     from astrobench.protocols.linear import fit_ridge_grid
 
     split = select_cell(photoz_inputs, 1.0, 0)
-    coefs, intercepts = fit_ridge_grid(split.x_train, split.y_train, (0.1, 30.0))
+    y_train = split.y_train[:, 0]  # value targets reach heads as [n, T]
+    coefs, intercepts = fit_ridge_grid(split.x_train, y_train, (0.1, 30.0))
     for g, alpha in enumerate((0.1, 30.0)):
-        reference = Ridge(alpha=alpha).fit(split.x_train, split.y_train)
+        reference = Ridge(alpha=alpha).fit(split.x_train, y_train)
         np.testing.assert_allclose(coefs[g], reference.coef_, rtol=1e-4, atol=1e-7)
         assert intercepts[g] == pytest.approx(reference.intercept_, rel=1e-5)
 

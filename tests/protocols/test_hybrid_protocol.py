@@ -17,8 +17,9 @@ from astrobench.metrics.photoz import photoz_metrics
 from astrobench.models.encoder_checkpoint import save_encoder
 from astrobench.models.vit import build_vit
 from astrobench.protocols.base import ProtocolRequest
-from astrobench.protocols.hybrid import hybrid_protocol, resolve_variant
-from astrobench.tasks.task import task_for_column
+from astrobench.protocols.hybrid import HybridSettings, resolve_variant
+from astrobench.registry import PROTOCOLS
+from astrobench.tasks.resolve import resolve_task
 
 TINY = ["--epochs", "2", "--batch-size", "16", "--device", "cpu"]
 
@@ -51,8 +52,11 @@ def test_henghes_from_the_command_line(small_cutouts: Path, tmp_path: Path, run_
     assert record["hyperparameters"]["magnitudes"] == [f"mag_{b}" for b in "ugriz"]
     predictions = np.load(out / "predictions.npz")
     recomputed = photoz_metrics(predictions["y_true"], predictions["y_pred"])
-    for name in ("mse", "mae", "bias", "precision", "r2", "sigma_nmad", "outlier_fraction"):
+    for name in ("mse", "mae", "bias", "precision", "r2", "sigma_nmad"):
         assert record["metrics"][name] == pytest.approx(recomputed[name])
+    assert record["metrics"]["outlier_fraction_0.15"] == pytest.approx(
+        recomputed["outlier_fraction"]
+    )
     assert "sigma_nmad=" in stdout
 
 
@@ -61,11 +65,12 @@ def test_pcm_astromae_trains_only_what_the_paper_trains(
 ) -> None:
     spec = _encoder(tmp_path, "pcm")
     with CutoutFile(small_cutouts) as cutouts:
-        task = task_for_column(cutouts, "redshift")
-    settings = {"parts": "vit,inception,magnitude", "magnitudes": "mag_g,mag_r", "epochs": 1,
-                "batch_size": 16, "device": "cpu", "inception_width": 0.25}  # fmt: skip
+        task = resolve_task(cutouts, "redshift")
+    settings = {"parts": "vit,inception,magnitude", "magnitudes": "mag_g,mag_r",
+                "train": {"epochs": 1, "batch_size": 16, "device": "cpu"},
+                "inception_width": 0.25}  # fmt: skip
     request = ProtocolRequest(spec, small_cutouts, task, settings=settings, work_dir=tmp_path / "w")
-    result = hybrid_protocol(request)
+    result = PROTOCOLS.get("hybrid")(request)
     assert result.extra["variant"] == "pcm-astromae"
     vit = build_vit("vit_tiny", 8, 16, 5, pooling="mean", layer="pcm")
     frozen = sum(p.numel() for n, p in vit.named_parameters() if not n.startswith("norm."))
@@ -76,11 +81,18 @@ def test_pcm_astromae_trains_only_what_the_paper_trains(
 
 def test_variant_resolution_follows_the_backbone(tmp_path: Path) -> None:
     spec = _encoder(tmp_path, "plain")
-    assert resolve_variant({"parts": "vit,magnitude"}, spec).name == "plain-vit-magnitude"
-    assert resolve_variant({"parts": "vit"}, "vit_tiny_p8?layer=pcm").name == "scratch-pcm-vit"
-    assert resolve_variant({"variant": "henghes"}, "anything").name == "henghes"
+
+    def named(**values: str) -> str:
+        return resolve_variant(HybridSettings(**values), spec_of.get("b", spec)).name
+
+    spec_of: dict[str, str] = {}
+    assert named(parts="vit,magnitude") == "plain-vit-magnitude"
+    assert named(parts="vit,magnitude", init="scratch") == "scratch-plain-vit-magnitude"
+    assert named(variant="henghes") == "henghes"
+    spec_of["b"] = "vit_tiny_p8?layer=pcm"
+    assert named(parts="vit") == "scratch-pcm-vit"
     with pytest.raises(ConfigError, match="needs a variant or parts"):
-        resolve_variant({}, spec)
+        named()
 
 
 def _with_sentinel(small_cutouts: Path, tmp_path: Path) -> Path:

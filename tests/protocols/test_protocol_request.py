@@ -11,12 +11,12 @@ from astrobench.data.cutout_file import CutoutFile
 from astrobench.errors import MissingColumnError
 from astrobench.protocols.base import ProtocolRequest
 from astrobench.registry import PROTOCOLS
-from astrobench.tasks.task import task_for_column
+from astrobench.tasks.resolve import resolve_task
 
 
 def test_request_through_the_registry(small_cutouts: Path, tmp_path: Path) -> None:
     with CutoutFile(small_cutouts) as cutouts:
-        task = task_for_column(cutouts, "redshift")
+        task = resolve_task(cutouts, "redshift")
     request = ProtocolRequest(
         backbone="vit_tiny_p8",
         data=small_cutouts,
@@ -37,4 +37,4 @@ def test_request_through_the_registry(small_cutouts: Path, tmp_path: Path) -> No
 
 def test_absent_target_column(small_cutouts: Path) -> None:
     with CutoutFile(small_cutouts) as cutouts, pytest.raises(MissingColumnError, match="mass"):
-        task_for_column(cutouts, "mass")
+        resolve_task(cutouts, "mass")

@@ -16,11 +16,13 @@ import numpy as np
 
 from astrobench.bench.suite import (
     PRETRAINED_PREFIX,
+    RANDOM_PREFIX,
     PretrainSpec,
     Suite,
     backbone_identity,
     config_hash,
     dataset_identity,
+    pretrain_step_name,
 )
 from astrobench.errors import ConfigError, DataFormatError
 
@@ -71,10 +73,11 @@ def resolve_backbones(
     """Backbone name -> spec for protocols; `pretrained:<name>` runs (or reuses) its step."""
     specs = {}
     for backbone in suite.backbones:
-        if not backbone.startswith(PRETRAINED_PREFIX):
+        name = pretrain_step_name(backbone)
+        if name is None:
             specs[backbone] = backbone
             continue
-        step = suite.pretrain_step(backbone[len(PRETRAINED_PREFIX) :])
+        step = suite.pretrain_step(name)
         step_dir = pretrain_dir(suite, out, backbone)
         encoder = step_dir / ENCODER_FILE
         if encoder.is_file():
@@ -87,14 +90,15 @@ def resolve_backbones(
                     f"pretrain {step.name}: {step.method} wrote no {ENCODER_FILE} in {step_dir}",
                     "use a pretraining method that exports an encoder",
                 )
-        specs[backbone] = f"ckpt:{encoder}"
+        random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
+        specs[backbone] = f"ckpt:{encoder}{random_init}"
     return specs
 
 
 def pretrain_dir(suite: Suite, out: Path, backbone: str) -> Path:
     """Folder of the pretraining step behind a `pretrained:<name>` backbone."""
-    identity = backbone_identity(suite, backbone)
-    name = backbone[len(PRETRAINED_PREFIX) :]
+    name = pretrain_step_name(backbone)
+    identity = backbone_identity(suite, f"{PRETRAINED_PREFIX}{name}")
     return out / "pretrain" / f"{name}-{config_hash(identity)[:12]}"
 
 

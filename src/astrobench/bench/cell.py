@@ -19,14 +19,7 @@ from astrobench.bench.cost import CostMeter, device_description, git_sha, librar
 from astrobench.bench.store import ResultRow, ResultsStore, predictions_relpath
 from astrobench.bench.suite import Cell, CostSpec
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
-from astrobench.tasks.task import TaskSpec
-
-# Metrics that get a bootstrap interval on every row, by task kind (the headline always does).
-_INTERVAL_METRICS = {
-    "classification": ("accuracy", "f1_macro"),
-    "photoz": ("sigma_nmad", "outlier_fraction", "bias"),
-    "regression": ("r2", "rmse"),
-}
+from astrobench.tasks.base import Task
 
 
 @dataclass(frozen=True)
@@ -71,14 +64,14 @@ def _run_and_store(job: CellJob) -> float:
 
     from astrobench.data.cutout_file import open_cutouts
     from astrobench.registry import PROTOCOLS
-    from astrobench.tasks.task import task_for_column
+    from astrobench.tasks.resolve import resolve_task
 
     if job.torch_threads:
         torch.set_num_threads(job.torch_threads)
     cell = job.cell
     protocol = PROTOCOLS.get(cell.protocol)
     with open_cutouts(job.data) as cutouts:
-        task = task_for_column(cutouts, cell.target)
+        task = resolve_task(cutouts, cell.target, cell.task_kind, cell.task_options)
     work_dir = job.out / "work" / cell.run_id
     request = ProtocolRequest(
         backbone=job.backbone_spec,
@@ -95,7 +88,7 @@ def _run_and_store(job: CellJob) -> float:
     assert meter.report is not None
     intervals = bootstrap_intervals(task, result, job.n_boot, cell.seed)
     relpath = predictions_relpath(cell.run_id)
-    result.save_predictions(job.out / relpath)
+    result.save_predictions(job.out / relpath, task)
     row = _result_row(job, task, result, intervals, relpath, meter)
     ResultsStore(job.out).insert(row)
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -103,31 +96,26 @@ def _run_and_store(job: CellJob) -> float:
 
 
 def bootstrap_intervals(
-    task: TaskSpec, result: ProtocolResult, n_boot: int, seed: int
+    task: Task, result: ProtocolResult, n_boot: int, seed: int
 ) -> dict[str, list[float]]:
-    """95 % percentile-bootstrap intervals (over test objects) of the key metrics of a result."""
-    from astrobench.metrics.scoring import score_task
-    from astrobench.metrics.stats import bootstrap_interval
+    """95 % percentile-bootstrap intervals (over the task's resampling unit) of its key metrics."""
+    from astrobench.metrics.stats import bootstrap_intervals as intervals_of
 
-    if n_boot <= 0:
+    names = [name for name in task.interval_metrics if name in result.metrics]
+    if n_boot <= 0 or not names:
         return {}
-    names = dict.fromkeys((task.headline_metric, *_INTERVAL_METRICS.get(task.kind, ())))
-    intervals = {}
-    for name in names:
-        if name not in result.metrics:
-            continue
+    predictions = result.predictions
 
-        def metric_fn(y_true: np.ndarray, y_pred: np.ndarray, name: str = name) -> float:
-            return score_task(task, y_true, y_pred)[name]
+    def score_rows(rows: np.ndarray) -> dict[str, float]:
+        return task.score(predictions.take(rows))
 
-        low, high = bootstrap_interval(metric_fn, result.y_true, result.y_pred, n_boot, 0.95, seed)
-        intervals[name] = [low, high]
-    return intervals
+    found = intervals_of(score_rows, len(predictions), names, n_boot, 0.95, seed)
+    return {name: [low, high] for name, (low, high) in found.items()}
 
 
 def _result_row(
     job: CellJob,
-    task: TaskSpec,
+    task: Task,
     result: ProtocolResult,
     intervals: dict[str, list[float]],
     relpath: str,
@@ -138,12 +126,7 @@ def _result_row(
     config: dict[str, Any] = {
         **cell.config,
         "resolved_backbone": job.backbone_spec,
-        "task_spec": {
-            "kind": task.kind,
-            "headline_metric": task.headline_metric,
-            "n_classes": task.n_classes,
-            "class_names": list(task.class_names) if task.class_names else None,
-        },
+        "task_spec": task.describe(),
         "hyperparameters": result.hyperparameters,
     }
     return ResultRow(
@@ -154,7 +137,7 @@ def _result_row(
         task=cell.target,
         task_kind=task.kind,
         backbone=cell.backbone,
-        protocol=cell.protocol,
+        protocol=cell.label or cell.protocol,
         fraction=cell.fraction,
         seed=cell.seed,
         headline_metric=task.headline_metric,

@@ -14,7 +14,6 @@ Re-running skips cells whose row exists; a killed run loses at most the cells in
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
@@ -32,6 +31,7 @@ from astrobench.bench.cell import CellJob, CellOutcome, run_cell
 from astrobench.bench.store import ResultsStore
 from astrobench.bench.suite import Cell, Suite, expand_grid, load_suite
 from astrobench.errors import ConfigError
+from astrobench.threads import thread_limit
 
 EXECUTORS = ("local", "ray")
 Say = Callable[[str], None]
@@ -82,7 +82,7 @@ def bench(
     if executor == "ray":
         _require_ray()  # before anything is written or generated
     say = _printer(progress)
-    with _torch_threads(suite.torch_threads):
+    with thread_limit(suite.torch_threads):
         summary = _run(suite, out, workers, executor, say, progress, maps)
     summary.seconds = time.perf_counter() - started
     say(f"done in {summary.seconds:.0f} s; {len(summary.failures)} failed; results in {out}")
@@ -121,26 +121,6 @@ def _run(
     if maps:
         write_embedding_maps(suite, out, data_paths, backbone_specs, say=say)
     return summary
-
-
-@contextlib.contextmanager
-def _torch_threads(n_threads: int | None) -> Iterator[None]:
-    """Run the block with `n_threads` torch threads in this process, then restore the count.
-
-    Oversubscribed cores make torch's thread pool spin: on a busy 2-core machine one thread was
-    5x faster than two for a small ViT, so suites may pin the count.
-    """
-    if n_threads is None:
-        yield
-        return
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _execute(jobs: list[CellJob], workers: int, executor: str) -> Iterator[CellOutcome]:

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from astrobench.errors import ConfigError
 
 PRETRAINED_PREFIX = "pretrained:"
+RANDOM_PREFIX = "random:"  # `random:pretrained:<name>`: that encoder's architecture and input
+# preparation at random initialisation -- the fair baseline of a pretrained encoder.
 
 
 class _Strict(BaseModel):
@@ -37,12 +39,34 @@ class SynthSpec(_Strict):
     votes: str | None = None  # a vote schema (gz-decals-5, gz2): also simulate Galaxy Zoo votes
 
 
+class TargetSpec(_Strict):
+    """A target with options: its task kind, headline metric, photo-z outlier thresholds."""
+
+    column: str = Field(min_length=1)  # one column, or several comma-separated (multi-output)
+    task: str | None = None  # force a task kind, e.g. "regression" on an integer column
+    headline: str | None = None  # the metric tables lead with, e.g. f1_macro (seed 002)
+    outlier_thresholds: list[float] | None = None  # photo-z η thresholds, e.g. [0.05, 0.15]
+
+    def task_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"headline": self.headline}
+        if self.outlier_thresholds is not None:
+            options["outlier_thresholds"] = tuple(self.outlier_thresholds)
+        return {k: v for k, v in options.items() if v is not None}
+
+
 class DatasetSpec(_Strict):
-    """A cutout file, given by path or as a synthetic survey, and the catalog columns to predict."""
+    """A cutout file, given by path or as a synthetic survey, and the targets to predict."""
 
     path: Path | None = None
     synth: SynthSpec | None = None
-    targets: list[str] = Field(min_length=1)
+    targets: list[TargetSpec] = Field(min_length=1)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _names_to_specs(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"column": v} if isinstance(v, str) else v for v in value]
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> DatasetSpec:
@@ -61,11 +85,17 @@ class PretrainSpec(_Strict):
 
 
 class ProtocolSpec(_Strict):
-    """A protocol, its settings, and optionally the only backbones it applies to."""
+    """A protocol, its settings, and optionally the only backbones it applies to.
+
+    `label` names its rows in the report; by default the protocol's name, or, when one protocol
+    is listed twice with different settings, the name and the settings that differ
+    (`linear[embed.img_size=224]`), so such entries are never merged as if they were seeds.
+    """
 
     name: str
     settings: dict[str, Any] = Field(default_factory=dict)
     backbones: list[str] | None = None
+    label: str | None = Field(default=None, pattern=r"^[^/\\]+$")
 
 
 class CostSpec(_Strict):
@@ -126,7 +156,8 @@ class Suite(_Strict):
             if step.dataset not in self.datasets:
                 raise ValueError(f"pretrain {step.name!r} uses unknown dataset {step.dataset!r}")
         for spec in self.backbones:
-            if spec.startswith(PRETRAINED_PREFIX) and spec[len(PRETRAINED_PREFIX) :] not in steps:
+            step_name = pretrain_step_name(spec)
+            if step_name is not None and step_name not in steps:
                 raise ValueError(
                     f"backbone {spec!r} names no pretrain step (have: {sorted(steps)})"
                 )
@@ -143,6 +174,24 @@ class Suite(_Strict):
         """The pretraining step called `name`."""
         return next(p for p in self.pretrain if p.name == name)
 
+    def protocol_settings(self, protocol: ProtocolSpec) -> dict[str, Any]:
+        """The suite's shared settings overlaid by the protocol's own, namespaces merged."""
+        from astrobench.bench.suite_settings import merged_settings
+
+        return merged_settings(self.settings, protocol)
+
+    def protocol_labels(self) -> list[str]:
+        """The report label of each protocol entry, in order."""
+        from astrobench.bench.suite_settings import protocol_labels
+
+        return protocol_labels(self)
+
+
+def pretrain_step_name(backbone: str) -> str | None:
+    """The pretraining step behind `pretrained:<name>` or `random:pretrained:<name>`, else None."""
+    spec = backbone.removeprefix(RANDOM_PREFIX)
+    return spec[len(PRETRAINED_PREFIX) :] if spec.startswith(PRETRAINED_PREFIX) else None
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -155,6 +204,9 @@ class Cell:
     protocol: str
     fraction: float
     seed: int
+    label: str = ""  # the protocol's label in the report ("" : its name)
+    task_kind: str | None = None
+    task_options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     config: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     config_hash: str = ""
@@ -182,7 +234,7 @@ def parse_suite(raw: Any, source: str = "suite") -> Suite:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source} must be a mapping at top level")
     try:
-        return Suite.model_validate(raw)
+        suite = Suite.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "top level"
@@ -190,6 +242,10 @@ def parse_suite(raw: Any, source: str = "suite") -> Suite:
             f"{source}: {where}: {first['msg']}",
             f"{error.error_count()} problem(s) in total; see configs/ for valid suites",
         ) from error
+    from astrobench.bench.suite_settings import check_suite_settings
+
+    check_suite_settings(suite, source)
+    return suite
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -213,9 +269,10 @@ def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
 
 def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
     """A backbone spec, or for `pretrained:<name>` the full pretraining recipe that makes it."""
-    if not backbone.startswith(PRETRAINED_PREFIX):
+    name = pretrain_step_name(backbone)
+    if name is None:
         return {"spec": backbone}
-    step = suite.pretrain_step(backbone[len(PRETRAINED_PREFIX) :])
+    step = suite.pretrain_step(name)
     return {
         "spec": backbone,
         "pretrain": {**step.model_dump(), "data": dataset_identity(suite, step.dataset)},
@@ -225,17 +282,17 @@ def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
 def expand_grid(suite: Suite) -> list[Cell]:
     """Every cell, ordered by dataset, backbone, then target, so embeddings are reused."""
     cells = []
+    labels = suite.protocol_labels()
     for dataset, spec in suite.datasets.items():
         for backbone in suite.backbones:
             for target in spec.targets:
-                for protocol in suite.protocols:
+                for protocol, label in zip(suite.protocols, labels, strict=True):
                     if protocol.backbones is not None and backbone not in protocol.backbones:
                         continue
                     for fraction in suite.fractions:
                         for seed in suite.seeds:
-                            cells.append(
-                                _cell(suite, dataset, target, backbone, protocol, fraction, seed)
-                            )
+                            where = (dataset, target, backbone, protocol, label)
+                            cells.append(_cell(suite, where, fraction, seed))
     # A protocol listed twice with the same settings is the same cell: run (and store) it once,
     # never as two concurrent runs sharing one work folder.
     unique = {cell.config_hash: cell for cell in reversed(cells)}
@@ -244,31 +301,35 @@ def expand_grid(suite: Suite) -> list[Cell]:
 
 def _cell(
     suite: Suite,
-    dataset: str,
-    target: str,
-    backbone: str,
-    protocol: ProtocolSpec,
+    where: tuple[str, TargetSpec, str, ProtocolSpec, str],
     fraction: float,
     seed: int,
 ) -> Cell:
-    settings = {**suite.settings, **protocol.settings}
+    dataset, target, backbone, protocol, label = where
+    settings = suite.protocol_settings(protocol)
+    task_options = target.task_options()
     config = {
         "suite": suite.name,
         "dataset": {"name": dataset, **dataset_identity(suite, dataset)},
-        "target": target,
+        "target": target.column,
         "backbone": backbone_identity(suite, backbone),
         "protocol": {"name": protocol.name, "settings": settings},
         "fraction": float(fraction),
         "seed": int(seed),
     }
+    if target.task is not None or task_options:  # absent otherwise: earlier hashes stay valid
+        config["task"] = {"kind": target.task, **task_options}
     return Cell(
         suite=suite.name,
         dataset=dataset,
-        target=target,
+        target=target.column,
         backbone=backbone,
         protocol=protocol.name,
         fraction=float(fraction),
         seed=int(seed),
+        label=label,
+        task_kind=target.task,
+        task_options=task_options,
         settings=settings,
         config=config,
         config_hash=config_hash(config),

@@ -11,13 +11,21 @@ import typer
 
 from astrobench.cli.app import app
 from astrobench.errors import ConfigError
+from astrobench.protocols.settings import EmbedSettings, ProtocolSettings, field_default
 
 
 @app.command("probe")
 def probe(
     backbone: str = typer.Option(..., "--backbone", help="Backbone spec, e.g. vit_tiny_p8."),
     data: Path = typer.Option(..., "--data", help="Cutout file (HDF5)."),
-    target: str = typer.Option("label", "--target", help="label | redshift | any catalog column."),
+    target: str = typer.Option(
+        "label",
+        "--target",
+        help="label | redshift | any catalog column | several, comma-separated (multi-output).",
+    ),
+    task: str | None = typer.Option(
+        None, "--task", help="Force the task kind, e.g. regression on an integer column."
+    ),
     protocol: str = typer.Option("knn,linear,mlp", "--protocol", help="Comma-separated."),
     fractions: str = typer.Option("0.1,0.3,1.0", "--fractions", help="Label fractions."),
     seeds: str = typer.Option("0,1,2", "--seeds", help="Run seeds (subset and init)."),
@@ -25,23 +33,30 @@ def probe(
     out: Path | None = typer.Option(None, "--out", help="Write results.json and predictions/."),
     as_json: bool = typer.Option(False, "--json", help="Print the per-cell records as JSON."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Embedding cache root."),
-    batch_size: int = typer.Option(256, "--batch-size", min=1),
+    batch_size: int = typer.Option(
+        field_default(EmbedSettings, "batch_size"), "--batch-size", min=1
+    ),
     bands: str | None = typer.Option(None, "--bands", help="Bands to feed, e.g. g,r,z."),
     img_size: int | None = typer.Option(None, "--img-size", min=1),
     adapt: str | None = typer.Option(None, "--adapt", help="select:g,r,z | inflate | adapter"),
-    device: str = typer.Option("cpu", "--device"),
-    split_seed: int = typer.Option(0, "--split-seed", help="Seed of the fixed split."),
+    device: str = typer.Option(field_default(EmbedSettings, "device"), "--device"),
+    split_seed: int = typer.Option(
+        field_default(ProtocolSettings, "split_seed"), "--split-seed", help="Seed of the split."
+    ),
 ) -> None:
     """Embed DATA with BACKBONE once, fit every frozen head on every fraction and seed."""
     from astrobench.protocols.probe import probe as run_probe
 
-    settings: dict[str, Any] = {
-        "split_seed": split_seed,
+    embed: dict[str, Any] = {
         "batch_size": batch_size,
         "bands": bands,
         "img_size": img_size,
         "adapt": adapt,
         "device": device,
+    }
+    settings = {
+        "split_seed": split_seed,
+        "embed": {k: v for k, v in embed.items() if v is not None},
     }
     report = run_probe(
         backbone,
@@ -50,10 +65,11 @@ def probe(
         _names(protocol),
         _numbers(fractions, float, "--fractions"),
         _numbers(seeds, int, "--seeds"),
+        task_kind=task,
         n_per_class=_numbers(n_per_class, int, "--n-per-class"),
         out=out,
         cache_dir=cache_dir,
-        settings={k: v for k, v in settings.items() if v is not None},
+        settings=settings,
         progress=sys.stdout.isatty(),
     )
     if as_json:

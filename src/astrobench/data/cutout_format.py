@@ -35,6 +35,9 @@ REQUIRED_ROOT_ATTRS = (
 )
 
 
+MAG_PREFIX = "mag_"
+
+
 def mag_column(band: str) -> str:
     """Catalog column of the magnitude in `band`."""
     return f"mag_{band}"

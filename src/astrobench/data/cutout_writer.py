@@ -169,7 +169,8 @@ class CutoutWriter:
             )
         for name, values in arrays.items():
             _extend(
-                self._columns[name], values.astype(object) if values.dtype.kind == "U" else values
+                self._columns[name],
+                values.astype(object) if values.dtype.kind in ("U",) else values,
             )
 
     def _append_spectra(self, spectra: np.ndarray | None, ivar: np.ndarray | None, n: int) -> None:
@@ -257,7 +258,7 @@ def _column_array(name: str, values: Sequence[Any] | np.ndarray) -> np.ndarray:
     array = np.asarray(values)
     if name in _FIXED_DTYPES:
         return array.astype(_FIXED_DTYPES[name])
-    if array.dtype.kind == "f" and array.dtype.itemsize < 4:
+    if array.dtype.kind in ("f",) and array.dtype.itemsize < 4:
         return array.astype(np.float32)
     return array
 

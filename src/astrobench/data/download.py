@@ -36,11 +36,11 @@ def cache_root() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".cache" / "astrobench"
 
 
-def new_digest(kind: ChecksumKind) -> hashlib._Hash:
-    """A fresh hash object of the given kind."""
-    if kind not in ("sha256", "md5"):
-        raise ConfigError(f"unknown checksum kind {kind!r}", "use 'sha256' or 'md5'")
-    return hashlib.sha256() if kind == "sha256" else hashlib.md5(usedforsecurity=False)
+def new_digest(algorithm: ChecksumKind) -> hashlib._Hash:
+    """A fresh hash object of the given algorithm."""
+    if algorithm not in ("sha256", "md5"):
+        raise ConfigError(f"unknown checksum kind {algorithm!r}", "use 'sha256' or 'md5'")
+    return hashlib.sha256() if algorithm == "sha256" else hashlib.md5(usedforsecurity=False)
 
 
 def file_digest(path: str | os.PathLike[str], kind: ChecksumKind = "sha256") -> str:

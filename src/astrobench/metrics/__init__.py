@@ -1,5 +1,5 @@
 """Metrics as pure functions (arrays in, floats out): classification, photo-z, regression, stats.
 
-`scoring.score_task` picks the metric set for a task; `stats.bootstrap_interval` gives a
-confidence interval for any metric.
+Each task kind (`astrobench.tasks`) picks its metric set; `stats.bootstrap_intervals` gives
+confidence intervals for any metrics over resampled test objects.
 """

@@ -1,8 +1,10 @@
-"""The uniform backbone API every protocol uses (never isinstance on architectures).
+"""The uniform encoder API every protocol uses (never isinstance on architectures).
 
-A backbone maps images [B, C, H, W] to pooled embeddings [B, D], knows its own metadata, and
-names its parameters by depth so that layer-wise learning-rate decay and "train the top k
-blocks" work the same way for a ViT, a ConvNeXt or a Hugging Face model.
+An encoder has a modality (`image` here; spectrum and catalog encoders elsewhere) and maps its
+input batch to pooled embeddings [B, D], to tokens [B, N, D], and to intermediate feature maps
+(`forward_intermediates`: multi-scale features for detection, last-k blocks for probes). It knows
+its own metadata, and names its parameters by depth so that layer-wise learning-rate decay and
+"train the top k blocks" work the same way for a ViT, a ConvNeXt or a Hugging Face model.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ class BackboneMeta:
 
 
 class Backbone(nn.Module):
-    """Base class of every backbone wrapper. Subclasses implement the three abstract methods."""
+    """Base class of every image encoder wrapper. Subclasses implement the abstract methods."""
 
+    modality: str = "image"
     meta: BackboneMeta
 
     @property
@@ -53,6 +56,10 @@ class Backbone(nn.Module):
     def forward_tokens(self, x: torch.Tensor) -> torch.Tensor:
         """Token / feature-map sequence [B, N, D] (ViTs: patch tokens; CNNs: flattened map)."""
         raise NotImplementedError(f"{type(self).__name__} does not expose tokens")
+
+    def forward_intermediates(self, x: torch.Tensor, indices: list[int]) -> list[torch.Tensor]:
+        """Outputs of blocks `indices` (negative counts from the last), each [B, D_i, h_i, w_i]."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose intermediate features")
 
     def depth_groups(self) -> list[list[str]]:
         """Parameter names grouped by depth: [stem/embedding, block 1, ..., block L, final norm].

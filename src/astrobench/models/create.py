@@ -1,7 +1,7 @@
 """`create_backbone(spec)`: one entry point for every backbone source.
 
-The spec's scheme (or built-in name) selects a factory in the BACKBONES registry; the factory
-builds the model; then the data's bands are fitted by the named strategy, if any.
+The spec's scheme (or a built-in name) selects a `BackboneSource` in the BACKBONES registry,
+which builds the model; then the data's bands are fitted by the named strategy, if any.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import torch
 
 from astrobench.models.backbone import Backbone
 from astrobench.models.band_adapter import adapt_bands
+from astrobench.models.source import source_of
 from astrobench.models.spec import BuildOptions, parse_spec
-from astrobench.registry import BACKBONES
 
 
 def create_backbone(
@@ -46,10 +46,10 @@ def create_backbone(
         WeightsNotFoundError: pretrained weights are not available locally.
     """
     parsed = parse_spec(spec)
-    factory = BACKBONES.get(parsed.registry_key)
+    factory = source_of(parsed)
     adapt = adapt or parsed.options.get("adapt") or None
     pooling = pooling or parsed.options.get("pooling") or None
-    options = BuildOptions(_in_chans(parsed.is_random_init, bands, adapt), img_size, pooling)
+    options = BuildOptions(_in_chans(parsed.sized_to_data, bands, adapt), img_size, pooling)
     # Random initialisation (built-ins, ?pretrained=false, adapters) is a function of the
     # spec's seed, so a random baseline is the same model every time (and its cache hits).
     with torch.random.fork_rng(devices=[]):
@@ -60,9 +60,9 @@ def create_backbone(
     return backbone.eval()
 
 
-def _in_chans(random_init: bool, bands: Sequence[str] | None, adapt: str | None) -> int | None:
-    """Channels a random-init model is built with: one per band (or per selected band)."""
-    if not random_init or bands is None:
+def _in_chans(sized_to_data: bool, bands: Sequence[str] | None, adapt: str | None) -> int | None:
+    """Channels a model built for the data has: one per band (or per selected band)."""
+    if not sized_to_data or bands is None:
         return None
     if adapt is None:
         return len(bands)
@@ -74,7 +74,7 @@ def _in_chans(random_init: bool, bands: Sequence[str] | None, adapt: str | None)
 def natural_img_size(spec: str, data_img_size: int) -> int | None:
     """The img_size to build `spec` with for data of side `data_img_size` when none is asked.
 
-    Randomly initialised models are built for the data's size (nothing to resize); pretrained
-    ones keep their own size (the data is resized to it).
+    Models built for the data (built-ins, `timm:...?pretrained=false`) take the data's size
+    (nothing to resize); pretrained ones, and random-init copies of them, keep their own size.
     """
-    return data_img_size if parse_spec(spec).is_random_init else None
+    return data_img_size if parse_spec(spec).sized_to_data else None

@@ -59,23 +59,16 @@ def file_sha256(path: str | os.PathLike[str], root: Path) -> str:
     return hasher.hexdigest()
 
 
-def local_weight_files(options: dict[str, str], name: str, scheme: str) -> list[dict[str, Any]]:
-    """Stamps of the local files a spec reads weights from (they change the weights)."""
-    candidates: list[Path] = []
-    if "file" in options:
-        candidates.append(Path(options["file"]).expanduser())
-    if scheme in ("ckpt", "hf"):
-        candidates.append(Path(name).expanduser())
+def weight_file_stamps(files: list[Path]) -> list[dict[str, Any]]:
+    """Stamps (path, size, mtime) of weight files and of every file inside weight folders."""
     stamps: list[dict[str, Any]] = []
-    for candidate in candidates:
-        files = (
+    for candidate in files:
+        inside = (
             sorted(p for p in candidate.rglob("*") if p.is_file())
             if candidate.is_dir()
             else [candidate]
         )
-        if scheme == "ckpt" and candidate.is_file():
-            files.append(candidate.with_suffix(".json"))
-        stamps += [_file_stamp(f) for f in files if f.exists()]
+        stamps += [_file_stamp(f) for f in inside if f.exists()]
     return stamps
 
 

@@ -30,15 +30,17 @@ from astrobench.models.embedding_cache import (
     digest,
     file_sha256,
     load_embeddings,
-    local_weight_files,
     read_backbone_memo,
     save_embeddings,
+    weight_file_stamps,
     write_backbone_memo,
 )
 from astrobench.models.input_preparation import input_preparation, prepare_inputs
+from astrobench.models.source import source_of
 from astrobench.models.spec import parse_spec
 
 SPLIT_ALL = "all"
+IMAGE = "image"  # the modality this module embeds; other modalities bring their own path
 
 
 @dataclass
@@ -96,6 +98,10 @@ def embed_file(
         num_workers: DataLoader worker processes reading the file.
     """
     start = time.perf_counter()
+    direct = source_of(parse_spec(spec)).direct_features
+    if direct is not None:  # features without a model (catalog columns): nothing to cache
+        features, meta = direct(parse_spec(spec), Path(data))
+        return EmbeddingSet(features, "", False, time.perf_counter() - start, 0, meta)
     root = cache_root(cache_dir)
     with CutoutFile(data, nan_policy=nan_policy) as cutouts:
         use_bands = list(bands) if bands else list(cutouts.bands)
@@ -114,6 +120,7 @@ def embed_file(
     key = digest(
         {
             "weights": memo["weights_hash"],
+            "modality": IMAGE,
             "preprocessing": preprocessing,
             "data": data_hash,
             "split": SPLIT_ALL,
@@ -141,6 +148,7 @@ def embed_file(
     )
     record = {
         "spec": spec,
+        "modality": IMAGE,
         "data": str(Path(data).resolve()),
         "data_sha256": data_hash,
         "split": SPLIT_ALL,
@@ -167,7 +175,7 @@ def _backbone_identity(root: Path, build: dict[str, Any]) -> tuple[dict[str, Any
         {
             **build,
             "versions": _library_versions(),
-            "weight_files": local_weight_files(parsed.options, parsed.name, parsed.scheme),
+            "weight_files": weight_file_stamps(source_of(parsed).weight_files(parsed)),
         }
     )
     memo = read_backbone_memo(root, build_id)

@@ -4,10 +4,14 @@ The weights are the state dict of a timm VisionTransformer built by `models.vit.
 (keys `cls_token`, `pos_embed`, `patch_embed.proj.weight`, `blocks.<i>.*`, `norm.*`). The
 sidecar says how to rebuild and feed it:
 
-    {"format": "astrobench-encoder", "version": 1, "arch": "vit_tiny", "patch_size": 8,
-     "img_size": 32, "in_chans": 5, "bands": ["u", "g", "r", "i", "z"], "pooling": "mean",
-     "layer": "plain", "normalisation": {"mean": [...], "std": [...]}, "data_hash": "...",
-     "epochs": 100, "source": "astrobench pretrain mae"}
+    {"format": "astrobench-encoder", "version": 1, "family": "vit", "modality": "image",
+     "arch": "vit_tiny", "patch_size": 8, "img_size": 32, "in_chans": 5,
+     "bands": ["u", "g", "r", "i", "z"], "pooling": "mean", "layer": "plain",
+     "normalisation": {"mean": [...], "std": [...]}, "data_hash": "...", "epochs": 100,
+     "source": "astrobench pretrain mae"}
+
+`family` names the ENCODER_FAMILIES entry that rebuilds the model (default "vit", whose keys
+are VIT_KEYS; other families define their own), `modality` what it reads (default "image").
 
 `normalisation` holds per-band `mean` and `std` applied to pixels before the encoder (x - mean)
 / std; other keys in it are kept as metadata. Both files are written atomically, weights first,
@@ -32,7 +36,8 @@ FORMAT_NAME = "astrobench-encoder"
 FORMAT_VERSION = 1
 WEIGHTS_NAME = "encoder.safetensors"
 SIDECAR_NAME = "encoder.json"
-REQUIRED_KEYS = (
+REQUIRED_KEYS = ("data_hash", "source")  # every family
+VIT_KEYS = (
     "arch",
     "patch_size",
     "img_size",
@@ -41,9 +46,7 @@ REQUIRED_KEYS = (
     "pooling",
     "layer",
     "normalisation",
-    "data_hash",
     "epochs",
-    "source",
 )
 
 
@@ -62,10 +65,10 @@ def save_encoder(
     """
     from safetensors.torch import save_file
 
-    missing = [key for key in REQUIRED_KEYS if key not in sidecar]
+    missing = [key for key in required_keys(sidecar) if key not in sidecar]
     if missing:
         raise ConfigError(
-            f"encoder sidecar lacks {', '.join(missing)}", f"give all of {REQUIRED_KEYS}"
+            f"encoder sidecar lacks {', '.join(missing)}", f"give all of {required_keys(sidecar)}"
         )
     folder = Path(path_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,6 +82,12 @@ def save_encoder(
         folder / SIDECAR_NAME, {"format": FORMAT_NAME, "version": FORMAT_VERSION, **sidecar}
     )
     return weights
+
+
+def required_keys(sidecar: Mapping[str, Any]) -> tuple[str, ...]:
+    """Keys a sidecar must hold: the common ones, and the ViT's for the default family."""
+    family = sidecar.get("family", "vit")
+    return REQUIRED_KEYS + (VIT_KEYS if family == "vit" else ())
 
 
 def _state_dict(encoder: nn.Module | Mapping[str, torch.Tensor]) -> Mapping[str, torch.Tensor]:
@@ -122,7 +131,7 @@ def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{sidecar_path}: not an {FORMAT_NAME} v{FORMAT_VERSION} sidecar",
             "re-export the encoder with this astrobench",
         )
-    missing = [key for key in REQUIRED_KEYS if key not in sidecar]
+    missing = [key for key in required_keys(sidecar) if key not in sidecar]
     if missing:
         raise CheckpointError(f"{sidecar_path}: sidecar lacks {', '.join(missing)}", "re-export it")
     return dict(sidecar)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -29,7 +30,13 @@ class BackboneWithHead(nn.Module):
         self.recipe = recipe
 
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
-        """Crop, stretch, normalise and resize exactly as `embed_file` does."""
+        """Select bands, crop, stretch, normalise and resize exactly as `embed_file` does.
+
+        `images` hold every band of the file [B, C_file, H, W].
+        """
+        channels = list(self.recipe.get("channels") or range(images.shape[1]))
+        if channels != list(range(images.shape[1])):
+            images = images[:, channels]  # [B, C, H, W]
         return prepare_inputs(images, self.recipe)  # [B, C, S, S]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -59,25 +66,39 @@ class ClassificationLoss:
 
 
 class RegressionLoss:
-    """MSE or Huber on standardised targets ((y - mean) / std)."""
+    """MSE or Huber on targets standardised per column ((y - mean) / std), [B] or [B, T]."""
 
     def __init__(
-        self, kind: str = "mse", mean: float = 0.0, std: float = 1.0, delta: float = 1.0
+        self,
+        kind: str = "mse",
+        mean: float | Sequence[float] | np.ndarray = 0.0,
+        std: float | Sequence[float] | np.ndarray = 1.0,
+        delta: float = 1.0,
     ) -> None:
         if kind not in ("mse", "huber"):
             raise ConfigError(f"regression loss must be 'mse' or 'huber', got {kind!r}")
-        self.kind, self.mean, self.std, self.delta = kind, float(mean), float(std), float(delta)
+        self.loss_name, self.delta = kind, float(delta)
+        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))  # [T]
+        self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))  # [T]
 
     def normalise(self, target: torch.Tensor) -> torch.Tensor:
-        return (target.float() - self.mean) / self.std
+        """[B] or [B, T] targets -> standardised [B, T]."""
+        values = target.float().reshape(len(target), -1)
+        mean = torch.as_tensor(self.mean, dtype=values.dtype, device=values.device)
+        std = torch.as_tensor(self.std, dtype=values.dtype, device=values.device)
+        return (values - mean) / std
 
     def denormalise(self, output: torch.Tensor) -> torch.Tensor:
-        return output.float() * self.std + self.mean
+        """Standardised [B, T] outputs -> target units."""
+        values = output.float().reshape(len(output), -1)
+        mean = torch.as_tensor(self.mean, dtype=values.dtype, device=values.device)
+        std = torch.as_tensor(self.std, dtype=values.dtype, device=values.device)
+        return values * std + mean
 
     def __call__(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        prediction = output.float().reshape(-1)  # [B]
-        wanted = self.normalise(target).reshape(-1)  # [B]
-        if self.kind == "huber":
+        prediction = output.float().reshape(len(output), -1)  # [B, T]
+        wanted = self.normalise(target)  # [B, T]
+        if self.loss_name == "huber":
             return nn.functional.huber_loss(prediction, wanted, delta=self.delta)
         return nn.functional.mse_loss(prediction, wanted)
 

@@ -1,5 +1,4 @@
-"""Fresh random weights for any module (the `scratch` protocol and the from-scratch hybrid
-variants)."""
+"""Fresh random weights for any backbone: the `scratch` protocol and `?init=random` baselines."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 Examples: `vit_tiny_p8`, `vit_tiny_p8?pooling=mean`, `timm:resnet18?pretrained=false`,
 `timm:vit_small_patch16_224?file=/weights/vit_s.safetensors`, `hf:facebook/dinov2-small`,
-`hf:/local/folder`, `ckpt:runs/mae/encoder.safetensors`.
+`hf:/local/folder`, `ckpt:runs/mae/encoder.safetensors`, `ckpt:runs/mae?init=random`,
+`catalog:mag_u,mag_g,mag_r,mag_i,mag_z`. The schemes are the keys of the BACKBONES registry
+(one `BackboneSource` each, see models/source.py); a spec without one is a built-in name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from astrobench.errors import ConfigError
 
-SCHEMES = ("timm", "hf", "ckpt")
+BUILTIN = "builtin"  # the registry key of the built-in names
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -28,7 +30,7 @@ class BackboneSpec:
 
     @property
     def registry_key(self) -> str:
-        return self.scheme or self.name
+        return self.scheme or BUILTIN
 
     def flag(self, key: str, default: bool) -> bool:
         """A boolean option (`?pretrained=false`), or `default` when absent."""
@@ -46,10 +48,18 @@ class BackboneSpec:
 
     @property
     def is_random_init(self) -> bool:
-        """True when the weights are freshly initialised (built-ins, `?pretrained=false`)."""
-        if self.scheme == "":
-            return True
-        return self.scheme == "timm" and not self.flag("pretrained", True)
+        """True when the weights are freshly initialised (built-ins, `?pretrained=false`,
+        `?init=random`)."""
+        from astrobench.models.source import source_of
+
+        return source_of(self).random_init(self)
+
+    @property
+    def sized_to_data(self) -> bool:
+        """True when the architecture is built for the data (channels, image side)."""
+        from astrobench.models.source import source_of
+
+        return source_of(self).sized_to_data(self)
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,7 @@ def parse_spec(spec: str) -> BackboneSpec:
         raise ConfigError("empty backbone spec", "give e.g. vit_tiny_p8 or timm:resnet18")
     body, _, query = text.partition("?")
     scheme, sep, name = body.partition(":")
-    if not sep or scheme not in SCHEMES:
+    if not sep or scheme == BUILTIN or scheme not in _schemes():
         scheme, name = "", body
     if not name:
         raise ConfigError(f"backbone spec {spec!r} names no model", f"e.g. {scheme}:<name>")
@@ -86,3 +96,9 @@ def parse_spec(spec: str) -> BackboneSpec:
             f"cannot read the options of backbone spec {spec!r}", "write ?key=value&key=value"
         ) from exc
     return BackboneSpec(raw=text, scheme=scheme, name=name, options=options)
+
+
+def _schemes() -> list[str]:
+    from astrobench.registry import BACKBONES
+
+    return BACKBONES.names()

@@ -47,6 +47,14 @@ class TimmBackbone(Backbone):
         prefix = int(getattr(self.model, "num_prefix_tokens", 0))
         return features[:, prefix:]  # patch tokens [B, N, D]
 
+    def forward_intermediates(self, x: torch.Tensor, indices: list[int]) -> list[torch.Tensor]:
+        """timm's `forward_intermediates` (ViTs and most CNNs): feature maps [B, D, h, w]."""
+        if not hasattr(self.model, "forward_intermediates"):
+            return super().forward_intermediates(x, indices)
+        n_blocks = len(self.depth_groups()) - 2
+        wanted = [i % n_blocks for i in indices]
+        return list(self.model.forward_intermediates(x, indices=wanted, intermediates_only=True))
+
     def depth_groups(self) -> list[list[str]]:
         return timm_depth_groups(self.model, prefix="model.")
 

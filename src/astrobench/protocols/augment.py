@@ -13,7 +13,7 @@ orientation, so flips and rotations keep the label.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from astrobench.errors import ConfigError
@@ -64,21 +64,20 @@ def pieces(name: str) -> list[str]:
     return [] if found == ["none"] else found
 
 
-def band_scale_needed(settings: Mapping[str, Any]) -> bool:
-    """True when the named augmentation adds noise (and so needs the data's band scale)."""
-    return any(_NOISE.fullmatch(p) for p in pieces(str(settings.get("augment", "flip"))))
+def band_scale_needed(name: str) -> bool:
+    """True when the augmentation `name` adds noise (and so needs the data's band scale)."""
+    return any(_NOISE.fullmatch(p) for p in pieces(name))
 
 
-def train_transform(settings: Mapping[str, Any], band_std: Sequence[float] | None = None) -> Any:
-    """The transform named by settings["augment"] (default "flip"); None for "none".
+def train_transform(name: str, band_std: Sequence[float] | None = None) -> Any:
+    """The training transform called `name`; None for "none".
 
     Args:
-        settings: protocol settings; "augment" holds the name.
+        name: an augmentation name (pieces joined by "+", or an alias).
         band_std: per-band pixel standard deviation of the training images (needed by noise).
     """
     from astrobench.data.transforms import Compose
 
-    name = str(settings.get("augment", "flip"))
     built = [_piece(p, name)(band_std) for p in pieces(name)]
     if not built:
         return None

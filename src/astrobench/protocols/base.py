@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from pydantic import BaseModel
 
-from astrobench.tasks.task import TaskSpec
+from astrobench.tasks.base import Task
+from astrobench.tasks.predictions import Predictions
 
 
 @dataclass
@@ -17,11 +20,12 @@ class ProtocolRequest:
 
     backbone: str  # a backbone spec, e.g. "vit_tiny_p8" or "ckpt:runs/mae/encoder.safetensors"
     data: Path
-    task: TaskSpec
+    task: Task
     fraction: float = 1.0  # label fraction of the train split (nested, stratified)
     seed: int = 0
     n_per_class: int | None = None  # few-shot instead of a fraction when set
-    settings: dict[str, Any] = field(default_factory=dict)  # protocol-specific options
+    # The protocol's settings: a dict, checked against the protocol's settings model, or the model.
+    settings: Mapping[str, Any] | BaseModel = field(default_factory=dict)
     work_dir: Path | None = None  # checkpoints / caches for this cell
     cache_dir: Path | None = None  # shared embedding cache
 
@@ -39,10 +43,7 @@ class ProtocolResult:
     n_train: int
     n_val: int
     n_test: int
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    probabilities: np.ndarray | None = None  # [n_test, n_classes] for classification
-    test_indices: np.ndarray | None = None  # object indices of the test rows
+    predictions: Predictions
     params_total: int = 0
     params_trainable: int = 0
     train_seconds: float = 0.0
@@ -51,26 +52,34 @@ class ProtocolResult:
     peak_memory_bytes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def y_true(self) -> np.ndarray:
+        return self.predictions.y_true
+
+    @property
+    def y_pred(self) -> np.ndarray:
+        return self.predictions.y_pred
+
+    @property
+    def probabilities(self) -> np.ndarray | None:
+        return self.predictions.probabilities
+
+    @property
+    def test_indices(self) -> np.ndarray | None:
+        return self.predictions.indices
+
     def record(self) -> dict[str, Any]:
         """JSON-able summary (no arrays)."""
-        skip = {"y_true", "y_pred", "probabilities", "test_indices"}
-        return {k: v for k, v in asdict(self).items() if k not in skip}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "predictions"}
 
-    def save_predictions(self, path: Path) -> None:
-        """predictions .npz: y_true, y_pred, and probabilities / test_indices when present."""
-        from astrobench.atomic import atomic_path
-
-        arrays = {"y_true": self.y_true, "y_pred": self.y_pred}
-        if self.probabilities is not None:
-            arrays["probabilities"] = self.probabilities
-        if self.test_indices is not None:
-            arrays["test_indices"] = self.test_indices
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds as bool
+    def save_predictions(self, path: Path, task: Task | None = None) -> Path:
+        """The predictions file (see tasks.predictions for its layout)."""
+        return self.predictions.save(path, task.describe() if task is not None else None)
 
 
 class ProtocolFn(Protocol):
-    """A registered protocol: `@register_protocol("knn")` on a function of this shape."""
+    """A registered protocol: answers a request with test predictions and scores."""
+
+    settings_model: type[BaseModel]
 
     def __call__(self, request: ProtocolRequest) -> ProtocolResult: ...

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from pydantic import Field
 
 from astrobench.models.heads import BackboneWithHead
+from astrobench.protocols.settings import TrainedSettings
 from astrobench.protocols.trained import Prepared, default_groups, trained_protocol
 from astrobench.train import TrainConfig
 from astrobench.train.layer_decay import set_trainable
@@ -13,11 +13,17 @@ from astrobench.train.layer_decay import set_trainable
 DEFAULT_LAYER_DECAY = 0.75
 
 
-@trained_protocol("finetune", drop_path=0.1)
+class FinetuneSettings(TrainedSettings):
+    """Training settings plus the layer-wise lr decay."""
+
+    layer_decay: float = Field(default=DEFAULT_LAYER_DECAY, gt=0, le=1)
+
+
+@trained_protocol("finetune", FinetuneSettings, drop_path=0.1)
 def prepare_finetune(
-    model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
+    model: BackboneWithHead, settings: FinetuneSettings, config: TrainConfig
 ) -> Prepared:
     """All weights train; group i of the backbone's L+2 depth groups gets lr * decay**(L+1-i)."""
-    layer_decay = float(settings.get("layer_decay", DEFAULT_LAYER_DECAY))
+    layer_decay = settings.layer_decay
     set_trainable(model, None)
     return Prepared(default_groups(model, config, layer_decay), info={"layer_decay": layer_decay})

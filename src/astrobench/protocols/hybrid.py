@@ -5,33 +5,30 @@ seed). The model is `models.hybrid` for the variant the settings name: `variant`
 `pcm-astromae` or `henghes`), or `parts` ("vit,inception,magnitude") with `init` ("pretrained" or
 "scratch"; default: pretrained for a `ckpt:` backbone) and the layer type read from the
 backbone (`?layer=pcm`, or the checkpoint's sidecar). The request's backbone is the ViT encoder;
-variants without a ViT ignore it. The model regresses the standardised target with MSE, selects
-its best epoch on the validation split and is scored on the test split.
+variants without a ViT ignore it. The task (one value: photo-z or regression) supplies the loss
+on the standardised target, the decoding, the selection score on validation and the metrics.
 
-Settings (besides any TrainConfig field, `augment`, `split_scheme`, `split_seed`):
-`magnitudes` ("mag_u,mag_g,..." or "auto"; required by variants with the magnitude block),
-`inception_width` (1.0), `head_hidden` (128). Defaults follow seed 001 Table I: AdamW, lr 1e-4,
-weight decay 0.005, the cyclic schedule, augment "astromae" (flips, 45-degree rotations, noise
-0.05).
+Defaults follow seed 001 Table I: AdamW, lr 1e-4, weight decay 0.005, betas (0.9, 0.999), the
+cyclic schedule, no warmup, augment "astromae" (flips, 45-degree rotations, noise 0.05); train
+keys a suite or the CLI leaves out keep these values. `hybrid-<variant>` is registered for every
+variant, so a suite lays out Table IV as protocols, one row each.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import numpy as np
 import torch
+from pydantic import Field, field_validator
 from torch import nn
 
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.transforms import ZScore
 from astrobench.errors import ConfigError
-from astrobench.metrics.scoring import score_task
-from astrobench.models.heads import RegressionLoss
 from astrobench.models.hybrid.build import build_hybrid, spec_layer
 from astrobench.models.hybrid.model import HybridPhotoZ, ImageStats
 from astrobench.models.hybrid.variants import HYBRID_VARIANTS, HybridVariant, variant_for
@@ -44,71 +41,101 @@ from astrobench.protocols.hybrid_data import (
     predict_hybrid,
     training_dataset,
 )
+from astrobench.protocols.settings import TrainedSettings, TrainSettings, validate_settings
+from astrobench.protocols.trained import Prepared, TrainedMode
 from astrobench.protocols.trained_data import TrainedCell, select_trained_cell
 from astrobench.registry import register_protocol
+from astrobench.tasks.base import Task, ValueOutput
+from astrobench.tasks.predictions import Predictions
 from astrobench.train import TrainConfig, Trainer
 from astrobench.train.device import peak_memory_bytes
 
-ASTROMAE_RECIPE: dict[str, Any] = {
-    "epochs": 10,
+ASTROMAE_TRAIN: dict[str, Any] = {
     "lr": 1e-4,
-    "batch_size": 64,
     "weight_decay": 0.005,
     "betas": (0.9, 0.999),
     "schedule": "cyclic",
     "warmup_epochs": 0.0,
-    "augment": "astromae",
 }
-_OWN_KEYS = ("variant", "parts", "init", "layer", "magnitudes", "inception_width", "head_hidden")
 
 
-def resolve_variant(settings: dict[str, Any], backbone: str) -> HybridVariant:
-    """The variant named by settings["variant"], or by parts + init + the backbone's layer."""
-    if settings.get("variant"):
-        variant: HybridVariant = HYBRID_VARIANTS.get(str(settings["variant"]))
+class HybridSettings(TrainedSettings):
+    """The hybrid variant, its magnitude inputs and widths, on seed 001's training recipe."""
+
+    train: TrainSettings = Field(default_factory=lambda: TrainSettings(**ASTROMAE_TRAIN))
+    variant: str | None = None  # a name of models.hybrid.variants; or give `parts`
+    parts: str | list[str] | None = None  # e.g. "vit,inception,magnitude"
+    init: Literal["pretrained", "scratch"] | None = None  # None: pretrained for ckpt: backbones
+    layer: Literal["plain", "pcm"] | None = None  # None: the backbone's own
+    magnitudes: str | list[str] | None = None  # "mag_u,mag_g,..." or "auto"
+    inception_width: float = Field(default=1.0, gt=0, le=8)
+    head_hidden: int = Field(default=128, ge=1)
+    augment: str = "astromae"
+
+    @field_validator("train", mode="before")
+    @classmethod
+    def _astromae_recipe(cls, value: Any) -> Any:
+        """Train keys left out take seed 001 Table I's values, not the generic defaults."""
+        if value is None or isinstance(value, dict):
+            return {**ASTROMAE_TRAIN, **(value or {})}
+        return value
+
+
+def resolve_variant(settings: HybridSettings, backbone: str) -> HybridVariant:
+    """The variant named by `variant`, or by `parts` + `init` + the backbone's layer."""
+    if settings.variant:
+        variant: HybridVariant = HYBRID_VARIANTS.get(settings.variant)
         return variant
-    if not settings.get("parts"):
+    if not settings.parts:
         raise ConfigError(
             "the hybrid protocol needs a variant or parts",
-            "give variant: pcm-astromae, or parts: vit,inception,magnitude",
+            "give --variant pcm-astromae, or --parts vit,inception,magnitude",
         )
-    parts = settings["parts"]
+    parts = settings.parts
     wants_vit = "vit" in (parts.split(",") if isinstance(parts, str) else parts)
-    default_init = (
-        "pretrained" if wants_vit and not parse_spec(backbone).is_random_init else "scratch"
-    )
-    layer = str(settings.get("layer") or (spec_layer(backbone) if wants_vit else "plain"))
-    return variant_for(parts, str(settings.get("init") or default_init), layer)
+    pretrained = wants_vit and not parse_spec(backbone).is_random_init
+    init = settings.init or ("pretrained" if pretrained else "scratch")
+    layer = settings.layer or (spec_layer(backbone) if wants_vit else "plain")
+    return variant_for(parts, init, layer)
 
 
-@register_protocol("hybrid")
-def hybrid_protocol(request: ProtocolRequest, protocol_name: str = "hybrid") -> ProtocolResult:
-    """Train the hybrid variant of `request.settings` and score it on the test split."""
-    settings = {**ASTROMAE_RECIPE, **request.settings}
+def _prepared_by_the_model(model: Any, settings: Any, config: TrainConfig) -> Prepared:
+    """The hybrid model freezes its own encoder; nothing else to prepare."""
+    return Prepared()
+
+
+@dataclass
+class HybridMode(TrainedMode):
+    """A training protocol whose model is a hybrid variant (fixed, or chosen by settings)."""
+
+    fixed_variant: str | None = None
+
+    def __call__(self, request: ProtocolRequest) -> ProtocolResult:
+        return run_hybrid(request, self)
+
+
+def run_hybrid(request: ProtocolRequest, mode: HybridMode) -> ProtocolResult:
+    """Train the hybrid variant on the cell's train rows, select on val, score on test."""
+    settings: HybridSettings = validate_settings(HybridSettings, request.settings, mode.name)
+    if mode.fixed_variant:
+        settings = settings.model_copy(update={"variant": mode.fixed_variant})
     task, path = request.task, Path(request.data)
-    if task.is_classification:
+    output = task.output
+    if not isinstance(output, ValueOutput) or output.n_columns != 1:
         raise ConfigError(
-            f"the hybrid protocol regresses a value; {task.target!r} is a class label",
-            "use it for redshift (or another continuous column)",
+            f"the hybrid protocol predicts one value; {task.target!r} is a {task.kind} target",
+            "use it for redshift (or another single numeric column)",
         )
     variant = resolve_variant(settings, request.backbone)
     cell = select_trained_cell(path, task, request.fraction, request.seed, None, settings)
-    mags = None
-    if "magnitude" in variant.parts:
-        mags = magnitude_inputs(path, settings.get("magnitudes"), cell.train)
-        if mags is None:
-            raise ConfigError(
-                f"variant {variant.name} needs magnitude columns",
-                "give magnitudes: mag_u,mag_g,... (or auto)",
-            )
-    model = _model(request, variant, path, cell, mags)
-    config = _config(settings, request.seed)
-    loss = RegressionLoss("mse", float(cell.targets[cell.train].mean()),
-                          float(cell.targets[cell.train].std() + 1e-12))  # fmt: skip
+    mags = _magnitudes(variant, path, settings, cell)
+    model = _model(request, variant, settings, path, cell, mags)
+    config = settings.train_config(request.seed)
+    loss = task.make_loss(cell.targets[cell.train], settings.model_dump())
     out_dir = Path(request.work_dir or tempfile.mkdtemp(prefix="astrobench-hybrid-"))
-    trainer = _trainer(model, loss, cell, path, task.target, mags, config, out_dir, settings)
+    trainer = _trainer(model, loss, cell, path, task, mags, config, out_dir, settings)
     started = time.perf_counter()
-    history = trainer.fit(resume=bool(settings.get("resume", False)))
+    history = trainer.fit(resume=settings.resume)
     train_seconds = time.perf_counter() - started
     trainer.load_best()
     started = time.perf_counter()
@@ -116,23 +143,21 @@ def hybrid_protocol(request: ProtocolRequest, protocol_name: str = "hybrid") -> 
         trainer.evaluated_module(), path, cell.test, mags, config.batch_size, trainer.device
     )
     eval_seconds = time.perf_counter() - started
-    y_pred = loss.denormalise(torch.from_numpy(outputs[:, 0])).double().numpy()
-    y_true = cell.targets[cell.test]
+    y_pred, _ = task.decode(outputs, loss)
+    predictions = Predictions(cell.targets[cell.test], y_pred, indices=cell.test)
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return ProtocolResult(
-        protocol=protocol_name,
+        protocol=mode.name,
         target=task.target,
         fraction=request.fraction,
         seed=request.seed,
-        metrics=score_task(task, y_true, y_pred, None),
-        hyperparameters={**config.to_dict(), **_own_settings(settings, variant, mags)},
+        metrics=task.score(predictions),
+        hyperparameters={**config.to_dict(), **_described(settings, variant, mags)},
         n_train=len(cell.train),
         n_val=len(cell.val),
         n_test=len(cell.test),
-        y_true=y_true,
-        y_pred=y_pred,
-        test_indices=cell.test,
+        predictions=predictions,
         params_total=int(total),
         params_trainable=int(trainable),
         train_seconds=train_seconds,
@@ -150,24 +175,24 @@ def hybrid_protocol(request: ProtocolRequest, protocol_name: str = "hybrid") -> 
     )
 
 
-def _variant_protocol(name: str) -> Any:
-    def run(request: ProtocolRequest) -> ProtocolResult:
-        settings = {**request.settings, "variant": name}
-        return hybrid_protocol(replace(request, settings=settings), f"hybrid-{name}")
-
-    run.__doc__ = f"The hybrid protocol with variant {name} (a suite lists it by this name)."
-    return run
-
-
-# One protocol per variant (`hybrid-pcm-astromae`, `hybrid-henghes`, ...), so that a suite lays
-# out Table IV as protocols and every variant is its own row in results and reports.
-for _name in HYBRID_VARIANTS.names():
-    register_protocol(f"hybrid-{_name}")(_variant_protocol(_name))
+def _magnitudes(
+    variant: HybridVariant, path: Path, settings: HybridSettings, cell: TrainedCell
+) -> MagnitudeInputs | None:
+    if "magnitude" not in variant.parts:
+        return None
+    mags = magnitude_inputs(path, settings.magnitudes, cell.train)
+    if mags is None:
+        raise ConfigError(
+            f"variant {variant.name} needs magnitude columns",
+            "give --magnitudes mag_u,mag_g,... (or auto)",
+        )
+    return mags
 
 
 def _model(
     request: ProtocolRequest,
     variant: HybridVariant,
+    settings: HybridSettings,
     path: Path,
     cell: TrainedCell,
     mags: MagnitudeInputs | None,
@@ -175,7 +200,6 @@ def _model(
     with CutoutFile(path) as cutouts:
         bands, side = list(cutouts.bands), int(cutouts.image_shape[-1])
     stats = ZScore.fit(path, cell.train) if "inception" in variant.parts else None
-    settings = request.settings
     return build_hybrid(
         variant,
         backbone=request.backbone if "vit" in variant.parts else None,
@@ -183,31 +207,27 @@ def _model(
         side=side,
         magnitude_stats=(mags.mean, mags.std) if mags else None,
         image_stats=ImageStats(stats.mean, stats.std) if stats else None,
-        inception_width=float(settings.get("inception_width", 1.0)),
-        head_hidden=int(settings.get("head_hidden", 128)),
+        inception_width=settings.inception_width,
+        head_hidden=settings.head_hidden,
         seed=request.seed,
     )
 
 
-def _config(settings: dict[str, Any], seed: int) -> TrainConfig:
-    from astrobench.protocols.trained import train_config_from
-
-    return train_config_from(settings, seed)
-
-
 def _trainer(
     model: HybridPhotoZ,
-    loss: RegressionLoss,
+    loss: Any,
     cell: TrainedCell,
     path: Path,
-    target: str,
+    task: Task,
     mags: MagnitudeInputs | None,
     config: TrainConfig,
     out_dir: Path,
-    settings: dict[str, Any],
+    settings: HybridSettings,
 ) -> Trainer:
-    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings) else None
-    dataset = training_dataset(path, cell.train, mags, train_transform(settings, band_std), target)
+    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings.augment) else None
+    target = task.columns[0]
+    transform = train_transform(settings.augment, band_std)
+    dataset = training_dataset(path, cell.train, mags, transform, target)
 
     def loss_fn(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
         return loss(module(batch["image"], batch.get("magnitudes")), batch[target])
@@ -215,22 +235,32 @@ def _trainer(
     def evaluate_fn(module: nn.Module) -> dict[str, float]:
         device = next(module.parameters()).device
         outputs = predict_hybrid(module, path, cell.val, mags, config.batch_size, device)
-        y_pred = loss.denormalise(torch.from_numpy(outputs[:, 0])).double().numpy()
-        return {"val_score": float(-np.mean((y_pred - cell.targets[cell.val]) ** 2))}
+        y_pred, _ = task.decode(outputs, loss)
+        return {"val_score": float(task.selection_score(cell.targets[cell.val], y_pred))}
 
     return Trainer(model, loss_fn, dataset, config, out_dir, evaluate_fn=evaluate_fn)
 
 
-def _own_settings(
-    settings: dict[str, Any], variant: HybridVariant, mags: MagnitudeInputs | None
+def _described(
+    settings: HybridSettings, variant: HybridVariant, mags: MagnitudeInputs | None
 ) -> dict[str, Any]:
-    own = {k: settings[k] for k in _OWN_KEYS if k in settings}
-    own.update(
-        variant=variant.name,
-        parts=",".join(sorted(variant.parts)),
-        init=variant.init,
-        magnitudes=mags.columns if mags else [],
-        augment=settings.get("augment"),
-        split_scheme=settings.get("split_scheme", "standard"),
+    return {
+        "variant": variant.name,
+        "parts": ",".join(sorted(variant.parts)),
+        "init": variant.init,
+        "layer": variant.layer,
+        "magnitudes": mags.columns if mags else [],
+        "augment": settings.augment,
+        "split_scheme": settings.split_scheme,
+        "inception_width": settings.inception_width,
+        "head_hidden": settings.head_hidden,
+    }
+
+
+register_protocol("hybrid")(HybridMode("hybrid", _prepared_by_the_model, HybridSettings))
+# One protocol per variant (`hybrid-pcm-astromae`, `hybrid-henghes`, ...), so that a suite lays
+# out Table IV as protocols and every variant is its own row in results and reports.
+for _name in HYBRID_VARIANTS.names():
+    register_protocol(f"hybrid-{_name}")(
+        HybridMode(f"hybrid-{_name}", _prepared_by_the_model, HybridSettings, fixed_variant=_name)
     )
-    return own

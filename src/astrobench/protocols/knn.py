@@ -9,14 +9,14 @@ Weights are exp(similarity / T) as in the DINO kNN evaluation (T = 0.07 by defau
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import torch
+from pydantic import Field
 
-from astrobench.protocols.frozen import FrozenSplit, HeadFit, frozen_protocol, validation_score
-from astrobench.tasks.task import TaskSpec
+from astrobench.protocols.frozen import FrozenSettings, FrozenSplit, HeadFit, frozen_protocol
+from astrobench.tasks.base import ClassOutput, Task
 
 DEFAULT_KS = (1, 5, 10, 20, 50, 100)
 DEFAULT_TEMPERATURE = 0.07
@@ -48,12 +48,16 @@ def knn_predict_all_k(
     temperature: float,
     n_classes: int | None,
 ) -> torch.Tensor:
-    """Weighted-vote class probabilities [K, Q, C] (or weighted means [K, Q]) for every k."""
+    """Weighted-vote class probabilities [K, Q, C] (or weighted means [K, Q, T]) for every k.
+
+    `neighbour_targets` is [Q, k_max] classes or [Q, k_max, T] values.
+    """
     weights = torch.exp((sims - sims[:, :1]) / temperature)  # [Q, k_max]; shift keeps exp finite
     cols = torch.as_tensor([k - 1 for k in ks])
     if n_classes is None:
-        weighted = torch.cumsum(weights * neighbour_targets, dim=1)[:, cols]  # [Q, K]
-        return (weighted / torch.cumsum(weights, dim=1)[:, cols]).T  # [K, Q]
+        weighted = torch.cumsum(weights[..., None] * neighbour_targets, dim=1)[:, cols]  # [Q, K, T]
+        means = weighted / torch.cumsum(weights, dim=1)[:, cols, None]
+        return means.permute(1, 0, 2)  # [K, Q, T]
     votes = torch.nn.functional.one_hot(neighbour_targets, n_classes) * weights[..., None]
     cumulative = torch.cumsum(votes, dim=1)[:, cols]  # [Q, K, C]
     probs = cumulative / cumulative.sum(dim=2, keepdim=True)
@@ -92,13 +96,21 @@ def cosine_similarity(queries: np.ndarray, reference: np.ndarray) -> torch.Tenso
     return query @ ref.T
 
 
-@frozen_protocol("knn")
-def fit_knn(split: FrozenSplit, task: TaskSpec, settings: Mapping[str, Any], seed: int) -> HeadFit:
+class KnnSettings(FrozenSettings):
+    """k grid (chosen on validation) and the vote temperature."""
+
+    ks: list[int] = Field(default_factory=lambda: list(DEFAULT_KS), min_length=1)
+    temperature: float = Field(default=DEFAULT_TEMPERATURE, gt=0)
+
+
+@frozen_protocol("knn", KnnSettings)
+def fit_knn(split: FrozenSplit, task: Task, settings: KnnSettings, seed: int) -> HeadFit:
     """Choose k (and nothing else) on the validation split; predict the test split with it."""
     del seed  # kNN is deterministic given the labelled subset
-    temperature = float(settings.get("knn_temperature", DEFAULT_TEMPERATURE))
-    ks = sorted({min(int(k), len(split.y_train)) for k in settings.get("knn_ks", DEFAULT_KS)})
-    n_classes = int(task.n_classes or 0) if task.is_classification else None
+    temperature = settings.temperature
+    ks = sorted({max(1, min(int(k), len(split.y_train))) for k in settings.ks})
+    output = task.output
+    n_classes = output.n_classes if isinstance(output, ClassOutput) else None
     dtype = torch.long if n_classes is not None else torch.float64
     train_targets = torch.as_tensor(split.y_train, dtype=dtype)
 
@@ -108,7 +120,7 @@ def fit_knn(split: FrozenSplit, task: TaskSpec, settings: Mapping[str, Any], see
         sims[:n_val], train_targets[idx[:n_val]], ks, temperature, n_classes
     )
     val_pred = val_out.argmax(-1) if n_classes is not None else val_out
-    best = int(np.argmax(validation_score(task, split.y_val, val_pred.numpy())))
+    best = int(np.argmax(task.selection_score(split.y_val, val_pred.numpy())))
 
     start = time.perf_counter()
     test_out = knn_predict_all_k(

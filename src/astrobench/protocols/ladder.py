@@ -17,8 +17,10 @@ import numpy as np
 from astrobench.errors import ConfigError
 from astrobench.metrics.stats import SeedSummary, summarise_seeds
 from astrobench.protocols.base import ProtocolResult
-from astrobench.protocols.frozen import FrozenInputs, FrozenProtocol
+from astrobench.protocols.frozen import FrozenProtocol
+from astrobench.protocols.frozen_inputs import FrozenInputs
 from astrobench.registry import PROTOCOLS
+from astrobench.tasks.base import Task
 
 CellCallback = Callable[[ProtocolResult], None]
 
@@ -113,7 +115,7 @@ def summarise(results: Sequence[ProtocolResult]) -> list[dict[str, Any]]:
 
 
 def write_ladder_outputs(
-    out_dir: Path, results: Sequence[ProtocolResult], header: Mapping[str, Any]
+    out_dir: Path, results: Sequence[ProtocolResult], header: Mapping[str, Any], task: Task
 ) -> Path:
     """DIR/results.json (header + one record per cell) and DIR/predictions/<cell>.npz."""
     from astrobench.atomic import write_json_atomic
@@ -125,7 +127,7 @@ def write_ladder_outputs(
             result.protocol, result.fraction, result.seed, result.extra.get("n_per_class")
         )
         relative = Path("predictions") / f"{cell.file_stem}.npz"
-        result.save_predictions(out_dir / relative)
+        result.save_predictions(out_dir / relative, task)
         records.append({**_jsonable(result.record()), "predictions": str(relative)})
     path = out_dir / "results.json"
     write_json_atomic(path, {**_jsonable(dict(header)), "records": records})

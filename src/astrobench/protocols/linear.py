@@ -12,19 +12,26 @@ cross-entropy + ‖W‖² / (2 · C · n_train).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import torch
+from pydantic import Field
 
-from astrobench.protocols.frozen import FrozenSplit, HeadFit, frozen_protocol, validation_score
-from astrobench.tasks.task import TaskSpec
+from astrobench.protocols.frozen import FrozenSettings, FrozenSplit, HeadFit, frozen_protocol
+from astrobench.tasks.base import ClassOutput, Task
 
 DEFAULT_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 DEFAULT_ALPHA_GRID = tuple(float(a) for a in np.logspace(-2, 6, 9))
 DEFAULT_MAX_ITER = 30
 PATH_PATIENCE = 2
+
+
+class LinearSettings(FrozenSettings):
+    """Regularisation grids (chosen on validation) and the L-BFGS iteration budget."""
+
+    c_grid: list[float] = Field(default_factory=lambda: list(DEFAULT_C_GRID), min_length=1)
+    alpha_grid: list[float] = Field(default_factory=lambda: list(DEFAULT_ALPHA_GRID), min_length=1)
+    max_iter: int = Field(default=DEFAULT_MAX_ITER, ge=1)
 
 
 def standardise(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
@@ -106,40 +113,42 @@ def fit_ridge_grid(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ridge regression for every alpha from one eigendecomposition of XᵀX.
 
-    Returns coefficients [G, D] and intercepts [G].
+    `y_train` is [n] or [n, T]. Returns coefficients [G, D] and intercepts [G] for [n] targets,
+    [G, D, T] and [G, T] for [n, T] targets.
     """
     x = np.asarray(x_train, dtype=np.float64)
     y = np.asarray(y_train, dtype=np.float64)
-    x_mean, y_mean = x.mean(axis=0), y.mean()
+    columns = y.reshape(len(y), -1)  # [n, T]
+    x_mean, y_mean = x.mean(axis=0), columns.mean(axis=0)  # [D], [T]
     centred = x - x_mean
     eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)  # [D], [D, D]
-    projected = eigenvectors.T @ (centred.T @ (y - y_mean))  # [D]
+    projected = eigenvectors.T @ (centred.T @ (columns - y_mean))  # [D, T]
     shrink = 1.0 / (np.clip(eigenvalues, 0, None)[None, :] + np.asarray(alphas)[:, None])  # [G, D]
-    coefs = (shrink * projected[None, :]) @ eigenvectors.T  # [G, D]
-    return coefs, y_mean - coefs @ x_mean
+    coefs = np.einsum("ed,gd,dt->get", eigenvectors, shrink, projected)  # [G, D, T]
+    intercepts = y_mean[None, :] - np.einsum("d,gdt->gt", x_mean, coefs)  # [G, T]
+    if y.ndim == 1:
+        return coefs[..., 0], intercepts[:, 0]
+    return coefs, intercepts
 
 
 def fit_linear_head(
-    split: FrozenSplit, x: list[np.ndarray], task: TaskSpec, settings: Mapping[str, Any]
+    split: FrozenSplit, x: list[np.ndarray], task: Task, settings: LinearSettings
 ) -> HeadFit:
     """Sweep the grid on prepared features `x` = [train, val, test]; choose on validation."""
     x_train, x_val, x_test = x
-    if not task.is_classification:
-        alphas = tuple(float(a) for a in settings.get("alpha_grid", DEFAULT_ALPHA_GRID))
-        coefs, intercepts = fit_ridge_grid(x_train, split.y_train, alphas)
-        best = int(
-            np.argmax(validation_score(task, split.y_val, intercepts[:, None] + coefs @ x_val.T))
-        )
+    output = task.output
+    if not isinstance(output, ClassOutput):
+        alphas = tuple(settings.alpha_grid)
+        coefs, intercepts = fit_ridge_grid(x_train, split.y_train, alphas)  # [G, D, T], [G, T]
+        val_pred = np.einsum("nd,gdt->gnt", x_val.astype(np.float64), coefs) + intercepts[:, None]
+        best = int(np.argmax(task.selection_score(split.y_val, val_pred)))
         start = time.perf_counter()
-        y_pred = x_test.astype(np.float64) @ coefs[best] + intercepts[best]
-        return HeadFit(
-            y_pred, None, {"alpha": alphas[best]}, coefs.shape[1] + 1, time.perf_counter() - start
-        )
-    n_classes = int(task.n_classes or int(split.y_train.max()) + 1)
-    c_grid = tuple(float(c) for c in settings.get("c_grid", DEFAULT_C_GRID))
-    max_iter = int(settings.get("max_iter", DEFAULT_MAX_ITER))
+        y_pred = x_test.astype(np.float64) @ coefs[best] + intercepts[best]  # [n_test, T]
+        n_params = int(coefs[best].size + intercepts[best].size)
+        return HeadFit(y_pred, None, {"alpha": alphas[best]}, n_params, time.perf_counter() - start)
+    n_classes = output.n_classes or int(split.y_train.max()) + 1
     c, weights, biases = fit_logistic_path(
-        x, split.y_train, split.y_val, n_classes, c_grid, max_iter
+        x, split.y_train, split.y_val, n_classes, tuple(settings.c_grid), settings.max_iter
     )
     start = time.perf_counter()
     with torch.inference_mode():
@@ -150,10 +159,8 @@ def fit_linear_head(
     )
 
 
-@frozen_protocol("linear")
-def fit_linear(
-    split: FrozenSplit, task: TaskSpec, settings: Mapping[str, Any], seed: int
-) -> HeadFit:
+@frozen_protocol("linear", LinearSettings)
+def fit_linear(split: FrozenSplit, task: Task, settings: LinearSettings, seed: int) -> HeadFit:
     """Linear head on standardised embeddings (logistic regression or ridge)."""
     del seed  # both fits are convex and start from zero: the subset is the only randomness
     features = standardise(split.x_train, split.x_val, split.x_test)

@@ -10,13 +10,12 @@ backbone's blocks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from pydantic import Field
 from torch import nn
 
 from astrobench.errors import ConfigError
 from astrobench.models.heads import BackboneWithHead
+from astrobench.protocols.settings import TrainedSettings
 from astrobench.protocols.trained import Prepared, trained_protocol
 from astrobench.train import TrainConfig
 from astrobench.train.layer_decay import param_groups
@@ -80,18 +79,21 @@ def add_lora(
     inject_adapter_in_model(config, backbone)
 
 
-@trained_protocol("lora")
-def prepare_lora(
-    model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
-) -> Prepared:
+class LoraSettings(TrainedSettings):
+    """Training settings plus the adapters' rank, scale, dropout and which layers get them."""
+
+    lora_rank: int = Field(default=DEFAULT_RANK, ge=1)
+    lora_alpha: int = Field(default=DEFAULT_ALPHA, ge=1)
+    lora_dropout: float = Field(default=DEFAULT_DROPOUT, ge=0, lt=1)
+    lora_targets: str = "attention"
+
+
+@trained_protocol("lora", LoraSettings)
+def prepare_lora(model: BackboneWithHead, settings: LoraSettings, config: TrainConfig) -> Prepared:
     """LoRA adapters + head train; every original backbone weight stays frozen."""
-    rank = int(settings.get("lora_rank", DEFAULT_RANK))
-    alpha = int(settings.get("lora_alpha", DEFAULT_ALPHA))
-    dropout = float(settings.get("lora_dropout", DEFAULT_DROPOUT))
+    rank, alpha, dropout = settings.lora_rank, settings.lora_alpha, settings.lora_dropout
     targets = lora_target_modules(
-        model.backbone,
-        model.backbone.depth_groups(),
-        str(settings.get("lora_targets", "attention")),
+        model.backbone, model.backbone.depth_groups(), settings.lora_targets
     )
     add_lora(model.backbone, targets, rank, alpha, dropout)
     for name, parameter in model.named_parameters():

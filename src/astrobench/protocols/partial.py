@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from pydantic import Field
 
 from astrobench.errors import ConfigError
 from astrobench.models.heads import BackboneWithHead
+from astrobench.protocols.settings import TrainedSettings
 from astrobench.protocols.trained import Prepared, backbone_prefix, default_groups, trained_protocol
 from astrobench.train import TrainConfig
 from astrobench.train.layer_decay import set_trainable
@@ -28,12 +28,19 @@ def top_block_names(model: BackboneWithHead, n_blocks: int) -> list[str]:
     return names + [name for name, _ in model.head.named_parameters(prefix="head")]
 
 
-@trained_protocol("partial")
+class PartialSettings(TrainedSettings):
+    """Training settings plus how many top blocks train, and their layer-wise lr decay."""
+
+    blocks: int = Field(default=DEFAULT_BLOCKS, ge=0)
+    layer_decay: float = Field(default=1.0, gt=0, le=1)
+
+
+@trained_protocol("partial", PartialSettings)
 def prepare_partial(
-    model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
+    model: BackboneWithHead, settings: PartialSettings, config: TrainConfig
 ) -> Prepared:
-    """Freeze everything below the top `blocks` blocks (settings["blocks"], default 2)."""
-    n_blocks = int(settings.get("blocks", DEFAULT_BLOCKS))
+    """Freeze everything below the top `blocks` blocks."""
+    n_blocks = settings.blocks
     set_trainable(model, top_block_names(model, n_blocks))
-    layer_decay = float(settings.get("layer_decay", 1.0))
+    layer_decay = settings.layer_decay
     return Prepared(default_groups(model, config, layer_decay), info={"blocks": n_blocks})

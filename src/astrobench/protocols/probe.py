@@ -15,20 +15,14 @@ from astrobench.protocols.ladder import (
     summarise,
     write_ladder_outputs,
 )
-from astrobench.tasks.task import TaskSpec
-
-HEADLINE_EXTRAS = {
-    "classification": ("f1_macro", "balanced_accuracy"),
-    "photoz": ("outlier_fraction", "bias"),
-    "regression": ("mse", "mae"),
-}
+from astrobench.tasks.base import Task
 
 
 @dataclass
 class ProbeReport:
     """Everything a probe produced: per-cell results, the seed summary, and where it was saved."""
 
-    task: TaskSpec
+    task: Task
     results: list[ProtocolResult]
     summary: list[dict[str, Any]]
     header: dict[str, Any]
@@ -36,8 +30,8 @@ class ProbeReport:
 
     @property
     def shown_metrics(self) -> tuple[str, ...]:
-        """The headline metric and two companions, for tables."""
-        return (self.task.headline_metric, *HEADLINE_EXTRAS[self.task.kind])
+        """The headline metric and its companions, for tables."""
+        return self.task.table_metrics
 
 
 def probe(
@@ -48,6 +42,8 @@ def probe(
     fractions: Sequence[float] = (1.0,),
     seeds: Sequence[int] = (0,),
     *,
+    task_kind: str | None = None,
+    task_options: Mapping[str, Any] | None = None,
     n_per_class: Sequence[int] = (),
     out: Path | None = None,
     cache_dir: Path | None = None,
@@ -57,39 +53,48 @@ def probe(
 ) -> ProbeReport:
     """Embed `data` with `backbone` once, then run protocols × fractions × seeds on `target`.
 
-    With `out`, writes out/results.json and out/predictions/<protocol>_<fraction>_<seed>.npz.
-    Raises MissingColumnError (absent target), UnknownNameError (protocol or backbone),
+    `target` is one column or several, comma-separated (multi-output); `task_kind` forces a
+    task kind. `settings` are the protocols' shared settings (`split_seed`, `embed: {...}`),
+    checked against every protocol's settings model. With `out`, writes out/results.json and
+    out/predictions/<protocol>_<fraction>_<seed>.npz. Raises MissingColumnError (absent
+    target), UnknownNameError (protocol or backbone), ConfigError (a setting),
     InsufficientDataError (too few labelled objects for a fraction or a class).
     """
     from astrobench.data.cutout_file import CutoutFile
-    from astrobench.protocols.embedding_inputs import load_frozen_inputs
+    from astrobench.protocols.frozen_inputs import load_frozen_inputs
     from astrobench.protocols.ladder import frozen_protocols
-    from astrobench.tasks.task import task_for_column
+    from astrobench.protocols.settings import validate_settings
+    from astrobench.tasks.resolve import resolve_task
 
-    settings = dict(settings or {})
+    raw = dict(settings or {})
+    chosen = frozen_protocols(protocols)  # unknown names fail before any embedding work
+    checked = [validate_settings(p.settings_model, raw, p.name) for p in chosen]
     with CutoutFile(data) as cutouts:
-        task = task_for_column(cutouts, target)
-    frozen_protocols(protocols)  # unknown names fail before any embedding work
+        task = resolve_task(cutouts, target, task_kind, task_options)
     cells = ladder_cells(protocols, fractions, seeds, n_per_class)
-    inputs = load_frozen_inputs(backbone, data, task, settings, cache_dir, progress)
-    results = run_ladder(inputs, cells, settings, on_cell)
+    common = checked[0]
+    inputs = load_frozen_inputs(
+        backbone,
+        data,
+        task,
+        common.embed,
+        common.split_seed,
+        cache_dir,
+        progress,
+        split_scheme=common.split_scheme,
+    )
+    results = run_ladder(inputs, cells, raw, on_cell)
     header = {
         "backbone": backbone,
         "data": str(Path(data).resolve()),
-        "target": target,
-        "task": {
-            "kind": task.kind,
-            "headline_metric": task.headline_metric,
-            "higher_is_better": task.higher_is_better,
-            "n_classes": task.n_classes,
-            "class_names": list(task.class_names or []),
-        },
-        "split_seed": int(settings.get("split_seed", 0)),
+        "target": task.target,
+        "task": task.describe(),
+        "split_seed": common.split_seed,
         "splits": {name: len(rows) for name, rows in inputs.splits.items()},
         "embedding": inputs.info,
-        "settings": settings,
+        "settings": raw,
     }
     report = ProbeReport(task, results, summarise(results), header)
     if out is not None:
-        report.results_path = write_ladder_outputs(out, results, header)
+        report.results_path = write_ladder_outputs(out, results, header, task)
     return report

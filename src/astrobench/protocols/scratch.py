@@ -3,21 +3,16 @@ seed 000 Table 11 and seed 004's "no pretraining")."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from astrobench.models.heads import BackboneWithHead
-from astrobench.models.reinit import reinitialise
+from astrobench.protocols.settings import TrainedSettings
 from astrobench.protocols.trained import Prepared, default_groups, trained_protocol
 from astrobench.train import TrainConfig
 from astrobench.train.layer_decay import set_trainable
 
-__all__ = ["prepare_scratch", "reinitialise"]
 
-
-@trained_protocol("scratch", random_init=True, drop_path=0.1)
+@trained_protocol("scratch", TrainedSettings, random_init=True, drop_path=0.1)
 def prepare_scratch(
-    model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
+    model: BackboneWithHead, settings: TrainedSettings, config: TrainConfig
 ) -> Prepared:
     """All weights train from random initialisation, no layer-wise decay."""
     set_trainable(model, None)

@@ -1,55 +1,42 @@
 """What the training protocols (finetune, partial, unfreeze, lora, scratch) share.
 
 A training protocol is a `TrainedMode`: how to prepare the backbone + head (which weights
-train, their parameter groups, an epoch hook). `run_trained_protocol` does the rest with the
-one runtime in `astrobench.train`: same cells as the frozen protocols, selection of the best
-epoch on the validation split, test predictions scored by `score_task`, and cost columns.
-
-Settings (ProtocolRequest.settings) understood here: any TrainConfig field (epochs, lr,
-batch_size, precision, ema_decay, num_workers, device, ...), `augment` (a name of
-protocols/augment.py: "flip" default, "none", "flip_rotate", "astromae", "flip+noise0.2", ...),
-`loss` ("mse" or "huber" for regression), `label_smoothing`, `class_weights` ("balanced" or a
-list), `head_dropout`, `resume`, `split_seed`.
+train, their parameter groups, an epoch hook) and its settings model (a `TrainedSettings`).
+`run_trained_protocol` does the rest with the one runtime in `astrobench.train`: same cells as
+the frozen protocols, selection of the best epoch on the validation split, test predictions
+decoded and scored by the task, and cost columns. The task supplies the head, the loss and the
+decoding, so nothing here depends on what is predicted.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.dataset import CutoutDataset
-from astrobench.metrics.scoring import score_task
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
 from astrobench.models.drop_path import set_drop_path
-from astrobench.models.heads import (
-    BackboneWithHead,
-    ClassificationLoss,
-    RegressionLoss,
-    balanced_class_weights,
-    build_head,
-)
+from astrobench.models.heads import BackboneWithHead
 from astrobench.models.input_preparation import input_preparation
+from astrobench.models.reinit import reinitialise
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
+from astrobench.protocols.settings import TrainedSettings, validate_settings
 from astrobench.protocols.trained_data import TrainedCell, predict_outputs, select_trained_cell
 from astrobench.registry import register_protocol
-from astrobench.tasks.task import TaskSpec
+from astrobench.tasks.base import Task
+from astrobench.tasks.predictions import Predictions
 from astrobench.train import TrainConfig, Trainer
 from astrobench.train.device import peak_memory_bytes
 from astrobench.train.layer_decay import param_groups
-
-_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
-PROTOCOL_DEFAULTS: dict[str, Any] = {"epochs": 10, "lr": 1e-3, "batch_size": 64, "warmup_epochs": 1}
 
 
 @dataclass
@@ -61,7 +48,7 @@ class Prepared:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-PrepareFn = Callable[[BackboneWithHead, Mapping[str, Any], TrainConfig], Prepared]
+PrepareFn = Callable[[BackboneWithHead, Any, TrainConfig], Prepared]
 
 
 @dataclass
@@ -70,106 +57,83 @@ class TrainedMode:
 
     name: str
     prepare: PrepareFn
+    settings_model: type[TrainedSettings] = TrainedSettings
     random_init: bool = False  # scratch: same architecture, fresh weights
-    drop_path: float = 0.0  # default stochastic depth (settings["drop_path"] overrides)
+    drop_path: float = 0.0  # default stochastic depth (the `drop_path` setting overrides)
 
     def __call__(self, request: ProtocolRequest) -> ProtocolResult:
         return run_trained_protocol(request, self)
 
 
 def trained_protocol(
-    name: str, random_init: bool = False, drop_path: float = 0.0
+    name: str,
+    settings_model: type[TrainedSettings] = TrainedSettings,
+    random_init: bool = False,
+    drop_path: float = 0.0,
 ) -> Callable[[PrepareFn], PrepareFn]:
     """Decorator: register a prepare function as the training protocol `name`."""
 
     def decorate(prepare: PrepareFn) -> PrepareFn:
-        register_protocol(name)(TrainedMode(name, prepare, random_init, drop_path))
+        mode = TrainedMode(name, prepare, settings_model, random_init, drop_path)
+        register_protocol(name)(mode)
         return prepare
 
     return decorate
 
 
-def train_config_from(settings: Mapping[str, Any], seed: int) -> TrainConfig:
-    """TrainConfig from protocol defaults overridden by `settings` (unknown keys ignored)."""
-    values = {**PROTOCOL_DEFAULTS, **{k: v for k, v in settings.items() if k in _CONFIG_FIELDS}}
-    values["seed"] = seed
-    values.setdefault("monitor", "val_score")
-    return TrainConfig(**values)
-
-
 def build_model(
-    request: ProtocolRequest, mode: TrainedMode, bands: list[str], side: int
+    request: ProtocolRequest,
+    mode: TrainedMode,
+    settings: TrainedSettings,
+    bands: list[str],
+    channels: list[int],
+    side: int,
 ) -> BackboneWithHead:
-    """Backbone (re-initialised for scratch) + a head sized for the task, seeded by the run seed."""
-    from astrobench.protocols.scratch import reinitialise
+    """Backbone (re-initialised for scratch) + the task's head, seeded by the run seed.
 
-    img_size = natural_img_size(request.backbone, side)
-    backbone: Backbone = create_backbone(request.backbone, bands=bands, img_size=img_size)
+    The backbone is fed `settings.embed.bands` of the file (all by default), fitted by the
+    band strategy `settings.embed.adapt`, exactly as the frozen protocols feed it.
+    """
+    embed = settings.embed
+    img_size = embed.img_size or natural_img_size(request.backbone, side)
+    backbone: Backbone = create_backbone(
+        request.backbone, bands=bands, img_size=img_size, adapt=embed.adapt, pooling=embed.pooling
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(request.seed)
         if mode.random_init:
             reinitialise(backbone)
-        set_drop_path(backbone, float(request.settings.get("drop_path", mode.drop_path)))
-        task = request.task
-        n_outputs = int(task.n_classes or 2) if task.is_classification else 1
-        head = build_head(
-            backbone.num_features, n_outputs, float(request.settings.get("head_dropout", 0.0))
-        )
-    recipe = input_preparation(
-        backbone.meta.to_dict(), list(range(len(bands))), bands, side, nan_policy="error"
-    )
+        set_drop_path(backbone, drop_path_of(settings, mode))
+        head = request.task.build_head(backbone.num_features, settings.head_dropout)
+    recipe = input_preparation(backbone.meta.to_dict(), channels, bands, side, nan_policy="error")
     return BackboneWithHead(backbone, head, recipe)
 
 
-def make_loss(task: TaskSpec, settings: Mapping[str, Any], train_targets: np.ndarray) -> Any:
-    """The task's loss object (classification or standardised regression)."""
-    if task.is_classification:
-        weights = settings.get("class_weights")
-        if weights == "balanced":
-            weights = balanced_class_weights(train_targets, int(task.n_classes or 0))
-        return ClassificationLoss(weights, float(settings.get("label_smoothing", 0.0)))
-    values = np.asarray(train_targets, dtype=np.float64)
-    return RegressionLoss(
-        str(settings.get("loss", "mse")), float(values.mean()), float(values.std() + 1e-12)
-    )
-
-
-def outputs_to_predictions(
-    task: TaskSpec, outputs: np.ndarray, loss: Any
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(y_pred, probabilities) from raw model outputs [n, K]."""
-    if task.is_classification:
-        probabilities = torch.softmax(torch.from_numpy(outputs).double(), dim=1).numpy()
-        return probabilities.argmax(axis=1), probabilities
-    return loss.denormalise(torch.from_numpy(outputs[:, 0])).double().numpy(), None
-
-
-def validation_score(task: TaskSpec, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Higher-is-better selection score on the validation split: accuracy or minus the MSE."""
-    if task.is_classification:
-        return float(np.mean(y_pred == y_true))
-    return float(-np.mean((np.asarray(y_pred, dtype=np.float64) - y_true) ** 2))
+def drop_path_of(settings: TrainedSettings, mode: TrainedMode) -> float:
+    return mode.drop_path if settings.drop_path is None else settings.drop_path
 
 
 def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> ProtocolResult:
     """Train `request.backbone` on the cell's train rows, select on val, score on test."""
-    path, task, settings = Path(request.data), request.task, dict(request.settings)
+    settings = validate_settings(mode.settings_model, request.settings, mode.name)
+    path, task = Path(request.data), request.task
     cell = select_trained_cell(
         path, task, request.fraction, request.seed, request.n_per_class, settings
     )
     with CutoutFile(path) as cutouts:
-        bands, side = list(cutouts.bands), int(cutouts.image_shape[-1])
-    config = train_config_from(settings, request.seed)
-    model = build_model(request, mode, bands, side)
+        bands = list(settings.embed.bands or cutouts.bands)
+        channels, side = cutouts.band_indices(bands), int(cutouts.image_shape[-1])
+    config = settings.train_config(request.seed)
+    model = build_model(request, mode, settings, bands, channels, side)
     prepared = mode.prepare(model, settings, config)
-    prepared.info.setdefault("drop_path", float(settings.get("drop_path", mode.drop_path)))
-    loss = make_loss(task, settings, cell.targets[cell.train])
+    prepared.info.setdefault("drop_path", drop_path_of(settings, mode))
+    loss = task.make_loss(cell.targets[cell.train], settings.model_dump())
     out_dir = (
         Path(request.work_dir) if request.work_dir else Path(tempfile.mkdtemp(prefix="astrobench-"))
     )
     trainer = _trainer(model, loss, cell, path, task, config, out_dir, prepared, settings)
     started = time.perf_counter()
-    history = trainer.fit(resume=bool(settings.get("resume", False)))
+    history = trainer.fit(resume=settings.resume)
     train_seconds = time.perf_counter() - started
     trainer.load_best()
     final = trainer.evaluated_module()
@@ -183,28 +147,30 @@ def _trainer(
     loss: Any,
     cell: TrainedCell,
     path: Path,
-    task: TaskSpec,
+    task: Task,
     config: TrainConfig,
     out_dir: Path,
     prepared: Prepared,
-    settings: Mapping[str, Any],
+    settings: TrainedSettings,
 ) -> Trainer:
     from astrobench.data.transforms import ZScore
     from astrobench.protocols.augment import band_scale_needed, train_transform
 
-    target = task.target
-    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings) else None
-    transform = train_transform(settings, band_std)
-    dataset = CutoutDataset(path, cell.train, transform=transform, targets=[target])
+    columns = list(task.columns)
+    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings.augment) else None
+    transform = train_transform(settings.augment, band_std)
+    dataset = CutoutDataset(path, cell.train, transform=transform, targets=columns)
 
     def loss_fn(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
-        return loss(module(batch["image"]), batch[target])
+        targets = [batch[c] for c in columns]
+        target = targets[0] if len(targets) == 1 else torch.stack(targets, dim=1)  # [B] | [B, T]
+        return loss(module(batch["image"]), target)
 
     def evaluate_fn(module: nn.Module) -> dict[str, float]:
         device = next(module.parameters()).device
         outputs = predict_outputs(module, path, cell.val, config.batch_size, device)
-        y_pred, _ = outputs_to_predictions(task, outputs, loss)
-        return {"val_score": validation_score(task, cell.targets[cell.val], y_pred)}
+        y_pred, _ = task.decode(outputs, loss)
+        return {"val_score": float(task.selection_score(cell.targets[cell.val], y_pred))}
 
     return Trainer(
         model,
@@ -235,8 +201,8 @@ def _result(
     started = time.perf_counter()
     outputs = predict_outputs(model, path, cell.test, config.batch_size, trainer.device)
     eval_seconds = time.perf_counter() - started
-    y_pred, probabilities = outputs_to_predictions(task, outputs, loss)
-    y_true = cell.targets[cell.test]
+    y_pred, probabilities = task.decode(outputs, loss)
+    predictions = Predictions(cell.targets[cell.test], y_pred, probabilities, indices=cell.test)
     speed = history.epochs[-1].images_per_second if history.epochs else 0.0
     total = sum(p.numel() for p in trainer.model.parameters())
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
@@ -245,15 +211,12 @@ def _result(
         target=task.target,
         fraction=request.fraction,
         seed=request.seed,
-        metrics=score_task(task, y_true, y_pred, probabilities),
+        metrics=task.score(predictions),
         hyperparameters={**config.to_dict(), **prepared.info},
         n_train=len(cell.train),
         n_val=len(cell.val),
         n_test=len(cell.test),
-        y_true=y_true,
-        y_pred=y_pred,
-        probabilities=probabilities,
-        test_indices=cell.test,
+        predictions=predictions,
         params_total=int(total),
         params_trainable=int(trainable),
         train_seconds=train_seconds,

@@ -14,8 +14,9 @@ from torch import nn
 
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.splits import split_indices
-from astrobench.protocols.frozen import inputs_from_arrays, select_cell
-from astrobench.tasks.task import TaskSpec
+from astrobench.protocols.cell_selection import labelled_splits, select_rows
+from astrobench.protocols.settings import ProtocolSettings
+from astrobench.tasks.base import Task
 
 
 @dataclass
@@ -25,35 +26,33 @@ class TrainedCell:
     train: np.ndarray
     val: np.ndarray
     test: np.ndarray
-    targets: np.ndarray  # [N] every object's target (file order)
+    targets: np.ndarray  # every object's target (file order), [N] or [N, T]
 
 
 def select_trained_cell(
     path: Path,
-    task: TaskSpec,
+    task: Task,
     fraction: float,
     seed: int,
     n_per_class: int | None,
-    settings: Mapping[str, Any],
+    settings: ProtocolSettings | Mapping[str, Any],
 ) -> TrainedCell:
     """The train/val/test rows a frozen protocol would use for this cell (same split seed,
     same nested label fraction), so frozen and trained results share one test set."""
-    split_seed = int(settings.get("split_seed", 0))
+    if not isinstance(settings, ProtocolSettings):
+        settings = ProtocolSettings.model_validate(dict(settings))
     with CutoutFile(path) as cutouts:
-        targets = cutouts.column(task.target)
+        targets = task.read_targets(cutouts)
         # One split per file whatever the target (label-stratified when the file has labels):
         # morphology and photo-z share test objects, and pretraining never sees them.
-        scheme = str(settings.get("split_scheme", "standard"))
-        splits = split_indices(cutouts, seed=split_seed, scheme=scheme)
-        n = len(cutouts)
-    # Carry each object's index through the frozen selection as its one "feature".
-    positions = np.arange(n, dtype=np.float32)[:, None]  # [N, 1], exact below 2**24
-    inputs = inputs_from_arrays(positions, targets, task, splits, split_seed)
-    cell = select_cell(inputs, fraction, seed, n_per_class, settings)
-    as_index = lambda x: x[:, 0].astype(np.int64)  # noqa: E731
-    return TrainedCell(
-        as_index(cell.x_train), as_index(cell.x_val), cell.test_indices, inputs.targets
-    )
+        splits = labelled_splits(
+            split_indices(cutouts, seed=settings.split_seed, scheme=settings.split_scheme),
+            targets,
+            task,
+        )
+    strata = task.strata(targets)
+    rows = select_rows(splits, targets, strata, task, fraction, seed, n_per_class, settings)
+    return TrainedCell(rows.train, rows.val, rows.test, targets)
 
 
 @torch.inference_mode()

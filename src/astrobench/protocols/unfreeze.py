@@ -3,12 +3,11 @@ the backbone is unfrozen after ten epochs so the new head can settle first)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from pydantic import Field
 from torch import nn
 
 from astrobench.models.heads import BackboneWithHead
+from astrobench.protocols.settings import TrainedSettings
 from astrobench.protocols.trained import Prepared, default_groups, trained_protocol
 from astrobench.train import TrainConfig
 from astrobench.train.layer_decay import set_trainable
@@ -20,14 +19,20 @@ def head_names(model: BackboneWithHead) -> list[str]:
     return [name for name, _ in model.head.named_parameters(prefix="head")]
 
 
-@trained_protocol("unfreeze")
+class UnfreezeSettings(TrainedSettings):
+    """Training settings plus the head-only epochs and the layer-wise lr decay."""
+
+    unfreeze_after: int = Field(default=DEFAULT_UNFREEZE_AFTER, ge=0)
+    layer_decay: float = Field(default=1.0, gt=0, le=1)
+
+
+@trained_protocol("unfreeze", UnfreezeSettings)
 def prepare_unfreeze(
-    model: BackboneWithHead, settings: Mapping[str, Any], config: TrainConfig
+    model: BackboneWithHead, settings: UnfreezeSettings, config: TrainConfig
 ) -> Prepared:
     """Head only for epochs < unfreeze_after, everything from then on (a function of the epoch,
     so a resumed run freezes exactly as the original did)."""
-    unfreeze_after = int(settings.get("unfreeze_after", DEFAULT_UNFREEZE_AFTER))
-    layer_decay = float(settings.get("layer_decay", 1.0))
+    unfreeze_after, layer_decay = settings.unfreeze_after, settings.layer_decay
     groups = default_groups(model, config, layer_decay)
     head_only = head_names(model)
 

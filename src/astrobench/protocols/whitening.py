@@ -9,14 +9,12 @@ linear head and its grid are those of the `linear` protocol.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
+from pydantic import Field
 
 from astrobench.protocols.frozen import FrozenSplit, HeadFit, frozen_protocol
-from astrobench.protocols.linear import fit_linear_head
-from astrobench.tasks.task import TaskSpec
+from astrobench.protocols.linear import LinearSettings, fit_linear_head
+from astrobench.tasks.base import Task
 
 DEFAULT_WHITENING_EPS = 1e-5
 
@@ -35,13 +33,19 @@ def pca_whitening(
     return mean, matrix
 
 
-@frozen_protocol("whitening")
+class WhiteningSettings(LinearSettings):
+    """The linear head's grids, and the relative eigenvalue below which directions are dropped."""
+
+    whitening_eps: float = Field(default=DEFAULT_WHITENING_EPS, gt=0)
+
+
+@frozen_protocol("whitening", WhiteningSettings)
 def fit_whitening(
-    split: FrozenSplit, task: TaskSpec, settings: Mapping[str, Any], seed: int
+    split: FrozenSplit, task: Task, settings: WhiteningSettings, seed: int
 ) -> HeadFit:
     """Linear head on PCA-whitened embeddings."""
     del seed
-    eps = float(settings.get("whitening_eps", DEFAULT_WHITENING_EPS))
+    eps = settings.whitening_eps
     mean, matrix = pca_whitening(split.x_train, eps)
     features = [
         ((x - mean) @ matrix).astype(np.float32) for x in (split.x_train, split.x_val, split.x_test)

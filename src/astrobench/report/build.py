@@ -23,6 +23,8 @@ from astrobench.errors import DataFormatError
 from astrobench.report import figures
 from astrobench.report.render import render_html, render_markdown
 from astrobench.report.tables import LEADERBOARD_COLUMNS, leaderboard, ranking_table
+from astrobench.tasks.base import Task, task_from_description
+from astrobench.tasks.predictions import Predictions
 
 FINDINGS_FILE = "findings.json"  # optional: headline findings written by `astrobench demo`
 
@@ -144,45 +146,22 @@ def _task_section(store: ResultsStore, groups: list[GroupSummary]) -> TaskSectio
         )
     best = best_group(at_top)
     row = best.rows[0]
-    predictions = np.load(store.predictions_file(row))
+    predictions = Predictions.load(store.predictions_file(row))
     what = f"{best.backbone} + {best.protocol}, fraction {best.fraction:g}, seed {row.seed}"
-    if kind == "classification":
-        section.figures.append(_confusion_figure(row, predictions, label, what))
-    elif kind == "photoz":
-        section.figures.append(_photoz_figure(predictions, label, what))
+    task = task_of_row(row)
+    for figure in task.figures(predictions, label, what):
+        section.figures.append(Figure(figure.caption, figure.png, _slug(figure.slug)))
     return section
 
 
-def _confusion_figure(row: ResultRow, predictions: Any, label: str, what: str) -> Figure:
-    from astrobench.metrics.classification import confusion_matrix
-
-    y_true, y_pred = predictions["y_true"], predictions["y_pred"]
-    names = row.config.get("task_spec", {}).get("class_names")
-    n_classes = int(max(y_true.max(), y_pred.max())) + 1
-    names = list(names) if names else [str(i) for i in range(n_classes)]
-    names += [str(i) for i in range(len(names), n_classes)]
-    confusion = confusion_matrix(y_true, y_pred, np.arange(len(names)))
-    caption = f"{label}: confusion matrix of the best model ({what})"
-    return Figure(
-        caption,
-        figures.confusion_matrix_figure(confusion, names, caption),
-        _slug(f"confusion_{label}"),
-    )
-
-
-def _photoz_figure(predictions: Any, label: str, what: str) -> Figure:
-    from astrobench.metrics import photoz
-
-    z_true, z_pred = predictions["y_true"], predictions["y_pred"]
-    stats = {
-        "sigma_nmad": photoz.sigma_nmad(z_true, z_pred),
-        "outlier_fraction": photoz.outlier_fraction(z_true, z_pred),
-        "bias": photoz.bias(z_true, z_pred),
-    }
-    caption = f"{label}: predicted vs true redshift of the best model ({what})"
-    return Figure(
-        caption, figures.photoz_scatter(z_true, z_pred, stats, caption), _slug(f"photoz_{label}")
-    )
+def task_of_row(row: ResultRow) -> Task:
+    """The task a stored row was scored by (rows of older versions: rebuilt from their kind)."""
+    description = dict(row.config.get("task_spec") or {})
+    description.setdefault("kind", row.task_kind)
+    description.setdefault("columns", row.task.split(","))
+    if "class_names" in description and description["class_names"] is None:
+        description.pop("class_names")
+    return task_from_description(description)
 
 
 def _map_figures(folder: Path, suite: dict[str, Any]) -> list[Figure]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,11 +12,9 @@ import matplotlib.ticker
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
 
 from astrobench.bench.aggregate import GroupSummary
-
-_DPI = 110
+from astrobench.tasks.figures import to_png
 
 
 @dataclass(frozen=True)
@@ -29,14 +26,6 @@ class EmbeddingMap:
     xy: np.ndarray  # [N, 2]
     colour: np.ndarray  # [N] class index (or any value)
     names: Sequence[str]
-
-
-def to_png(figure: Figure) -> bytes:
-    """Render and close a figure."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")
-    plt.close(figure)
-    return buffer.getvalue()
 
 
 def fraction_curves(groups: Sequence[GroupSummary], title: str) -> bytes:
@@ -90,71 +79,6 @@ def fraction_curves(groups: Sequence[GroupSummary], title: str) -> bytes:
         bbox_to_anchor=(0.5, -0.12),
     )
     figure.suptitle(title, y=1.04)
-    return to_png(figure)
-
-
-def confusion_matrix_figure(confusion: np.ndarray, class_names: Sequence[str], title: str) -> bytes:
-    """Row-normalised confusion matrix with counts, true class on rows (as seed 004 Fig. 3)."""
-    counts = np.asarray(confusion, dtype=np.int64)
-    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    size = max(3.5, 0.55 * len(class_names) + 2)
-    figure, axis = plt.subplots(figsize=(size + 1, size))
-    image = axis.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-    for (i, j), count in np.ndenumerate(counts):
-        colour = "white" if rates[i, j] > 0.5 else "black"
-        axis.text(j, i, f"{count}", ha="center", va="center", color=colour, fontsize=8)
-    ticks = np.arange(len(class_names))
-    axis.set_xticks(ticks, labels=list(class_names), rotation=45, ha="right")
-    axis.set_yticks(ticks, labels=list(class_names))
-    axis.set_xlabel("predicted")
-    axis.set_ylabel("true")
-    figure.colorbar(image, ax=axis, label="fraction of true class")
-    axis.set_title(title.split(":")[0], fontsize=9)
-    return to_png(figure)
-
-
-def photoz_scatter(
-    z_true: np.ndarray, z_pred: np.ndarray, stats: dict[str, float], title: str
-) -> bytes:
-    """Density of predicted vs true redshift over a residual panel Δz/(1+z), with σ_NMAD, η and
-    bias written on it (as seed 000 Fig. 4 and seed 001 Figs 9–11)."""
-    z_true, z_pred = np.asarray(z_true, float), np.asarray(z_pred, float)
-    residual = (z_pred - z_true) / (1 + z_true)
-    figure, (top, bottom) = plt.subplots(
-        2,
-        1,
-        figsize=(4.6, 5.6),
-        sharex=True,
-        gridspec_kw={"height_ratios": [3, 1.2], "hspace": 0.05},
-    )
-    low, high = float(min(z_true.min(), z_pred.min())), float(max(z_true.max(), z_pred.max()))
-    bins = 40
-    top.hist2d(z_true, z_pred, bins=bins, range=[[low, high], [low, high]], cmap="viridis", cmin=1)
-    top.plot([low, high], [low, high], color="red", lw=1, label="ẑ = z")
-    edges = np.linspace(low, high, 50)
-    for sign in (-1, 1):  # the outlier boundary |Δz| = 0.15
-        top.plot(edges, edges + sign * 0.15 * (1 + edges), color="red", lw=0.7, ls="--")
-    top.set_ylim(low, high)
-    top.set_ylabel("predicted redshift ẑ")
-    text = (
-        f"σ_NMAD = {stats['sigma_nmad']:.4f}\n"
-        f"η (|Δz|>0.15) = {stats['outlier_fraction']:.3f}\n"
-        f"bias = {stats['bias']:+.4f}\nN = {len(z_true)}"
-    )
-    top.text(
-        0.03,
-        0.97,
-        text,
-        transform=top.transAxes,
-        va="top",
-        fontsize=8,
-        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
-    )
-    top.set_title(title.split(":")[0], fontsize=9)
-    bottom.hist2d(z_true, residual, bins=[bins, 30], cmap="viridis", cmin=1)
-    bottom.axhline(0, color="red", lw=1)
-    bottom.set_xlabel("true redshift z")
-    bottom.set_ylabel("Δz / (1+z)")
     return to_png(figure)
 
 

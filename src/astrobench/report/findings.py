@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -80,13 +81,44 @@ def best_photoz(groups: Sequence[GroupSummary], task: str = "redshift") -> str |
         return None
     fraction = max(g.fraction for g in candidates)
     best = _best([g for g in candidates if g.fraction == fraction])
-    if best is None or "outlier_fraction" not in best.metrics:
+    if best is None or "sigma_nmad" not in best.metrics:
         return None
     m = best.metrics
     return (
         f"{task}: best is {best.backbone} + {best.protocol} with σ_NMAD {m['sigma_nmad'].mean:.4f} "
-        f"± {m['sigma_nmad'].std:.4f}, outlier fraction η {m['outlier_fraction'].mean:.3f}, "
-        f"bias {m['bias'].mean:+.4f} ({fraction:.0%} of labels, {best.headline.n} seeds)."
+        f"± {m['sigma_nmad'].std:.4f}, {_outliers(m)}, bias {m['bias'].mean:+.4f} "
+        f"({fraction:.0%} of labels, {best.headline.n} seeds)."
+    )
+
+
+def photometry_baseline(groups: Sequence[GroupSummary], task: str, photometry: str) -> str | None:
+    """The photometry-only encoder's best probe against the best image model, at all labels."""
+    candidates = [g for g in groups if g.task == task]
+    if not candidates:
+        return None
+    fraction = max(g.fraction for g in candidates)
+    at_top = [g for g in candidates if g.fraction == fraction]
+    baseline = _best([g for g in at_top if g.backbone == photometry])
+    images = _best([g for g in at_top if g.backbone != photometry])
+    if baseline is None or images is None:
+        return None
+    name = baseline.headline_metric
+    a, b = images.headline.mean, baseline.headline.mean
+    better = (a > b) == images.higher_is_better and a != b
+    verdict = "beats" if better else "does not beat"
+    return (
+        f"{task}: the best image model ({images.backbone} + {images.protocol}, {name} {a:.4f}) "
+        f"{verdict} photometry alone ({photometry} + {baseline.protocol}, {name} {b:.4f}) "
+        f"at {fraction:.0%} of labels."
+    )
+
+
+def _outliers(metrics: dict[str, Any]) -> str:
+    """`η(>0.05) 0.123, η(>0.15) 0.012` from the outlier fractions present."""
+    names = sorted(k for k in metrics if k.startswith("outlier_fraction_"))
+    return ", ".join(
+        f"η(|Δz|/(1+z) > {k.removeprefix('outlier_fraction_')}) {metrics[k].mean:.3f}"
+        for k in names
     )
 
 

@@ -108,7 +108,9 @@ def catalog_from_labels(labels: np.ndarray) -> dict[str, np.ndarray]:
             for j in range(values.shape[1]):
                 columns[f"{target}_{j}"] = values[:, j]
             continue
-        columns[target] = values.astype(str).astype(object) if values.dtype.kind == "S" else values
+        columns[target] = (
+            values.astype(str).astype(object) if values.dtype.kind in ("S",) else values
+        )
         if name.startswith("dered_petro_") and len(name) == len("dered_petro_") + 1:
             columns[f"mag_{name[-1]}"] = values.astype(np.float64)
     return columns

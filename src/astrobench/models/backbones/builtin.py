@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from astrobench.errors import UnknownNameError
 from astrobench.models.backbone import Backbone, BackboneMeta
-from astrobench.models.spec import BackboneSpec, BuildOptions
+from astrobench.models.source import BackboneSource
+from astrobench.models.spec import BUILTIN, BackboneSpec, BuildOptions
 from astrobench.models.timm_wrapper import TimmBackbone
 from astrobench.models.vit import build_vit
 from astrobench.registry import register_backbone
@@ -46,6 +48,29 @@ def _builtin_vit(arch: str, patch_size: int) -> Callable[[BackboneSpec, BuildOpt
     return factory
 
 
-for _arch in ("vit_tiny", "vit_small", "vit_base"):
-    for _patch in (4, 8, 16):
-        register_backbone(f"{_arch}_p{_patch}")(_builtin_vit(_arch, _patch))
+BUILTIN_VITS = {
+    f"{arch}_p{patch}": _builtin_vit(arch, patch)
+    for arch in ("vit_tiny", "vit_small", "vit_base")
+    for patch in (4, 8, 16)
+}
+
+
+def build_builtin(spec: BackboneSpec, options: BuildOptions) -> Backbone:
+    """A built-in ViT by name (`vit_tiny_p8`, ...), randomly initialised."""
+    if spec.name not in BUILTIN_VITS:
+        import difflib
+
+        close = difflib.get_close_matches(spec.name, list(BUILTIN_VITS), n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise UnknownNameError(
+            f"unknown backbone {spec.name!r}",
+            f"{hint}built-in: {', '.join(sorted(BUILTIN_VITS))}; or timm:, hf:, ckpt:, catalog:",
+        )
+    return BUILTIN_VITS[spec.name](spec, options)
+
+
+def _always(spec: BackboneSpec) -> bool:
+    return True
+
+
+register_backbone(BUILTIN)(BackboneSource(BUILTIN, build_builtin, _always, _always))

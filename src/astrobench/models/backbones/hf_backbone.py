@@ -7,6 +7,7 @@ snapshot) works offline: `hf:/path/to/folder`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -16,6 +17,7 @@ from astrobench.errors import WeightsNotFoundError
 from astrobench.models.backbone import Backbone, BackboneMeta
 from astrobench.models.depth_groups import depth_groups_by_name
 from astrobench.models.hub_offline import offline_if_asked
+from astrobench.models.source import BackboneSource
 from astrobench.models.spec import BackboneSpec, BuildOptions
 from astrobench.models.timm_wrapper import resolve_pooling
 from astrobench.models.vit import POOLINGS
@@ -73,7 +75,6 @@ class HFBackbone(Backbone):
         return [[f"model.{name}" for name in group] for group in depth_groups_by_name(names)]
 
 
-@register_backbone("hf")
 def hf_backbone(spec: BackboneSpec, options: BuildOptions) -> Backbone:
     """Load the vision tower of `spec.name` (hub repo id or local folder)."""
     model = _load(spec.name)
@@ -140,3 +141,11 @@ def _normalisation(name: str, n_chans: int) -> tuple[list[float], list[float]]:
     if len(mean) != n_chans:
         return [0.0] * n_chans, [1.0] * n_chans
     return [float(v) for v in mean], [float(v) for v in std]
+
+
+def _hf_files(spec: BackboneSpec) -> list[Path]:
+    folder = Path(spec.name).expanduser()
+    return [folder] if folder.exists() else []  # a hub id: the hub cache is versioned itself
+
+
+register_backbone("hf")(BackboneSource("hf", hf_backbone, weight_files=_hf_files))

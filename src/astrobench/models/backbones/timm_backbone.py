@@ -7,6 +7,7 @@ through timm's `pretrained_cfg_overlay`), `?pooling=cls|mean` (transformers).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -14,12 +15,12 @@ from torch import nn
 from astrobench.errors import UnknownNameError, WeightsNotFoundError
 from astrobench.models.backbone import Backbone, BackboneMeta
 from astrobench.models.hub_offline import offline_if_asked
+from astrobench.models.source import BackboneSource
 from astrobench.models.spec import BackboneSpec, BuildOptions
 from astrobench.models.timm_wrapper import TimmBackbone, is_token_model, resolve_pooling
 from astrobench.registry import register_backbone
 
 
-@register_backbone("timm")
 def timm_backbone(spec: BackboneSpec, options: BuildOptions) -> Backbone:
     """Build `timm.create_model(name, num_classes=0, ...)` as a Backbone."""
     import timm
@@ -139,3 +140,17 @@ def _source(spec: BackboneSpec, cfg: dict[str, Any], pretrained: bool) -> str:
     if not pretrained:
         return f"timm:{spec.name} (random init)"
     return spec.options.get("file") or str(cfg.get("hf_hub_id") or f"timm:{spec.name}")
+
+
+def _timm_random(spec: BackboneSpec) -> bool:
+    return not spec.options.get("file") and not spec.flag("pretrained", True)
+
+
+def _timm_files(spec: BackboneSpec) -> list[Path]:
+    local = spec.options.get("file")
+    return [Path(local).expanduser()] if local else []
+
+
+register_backbone("timm")(
+    BackboneSource("timm", timm_backbone, _timm_random, _timm_random, _timm_files)
+)
