@@ -22,7 +22,7 @@ import numpy as np
 
 from astrobench.data.datasets.galaxy10_decals import Galaxy10Decals
 from astrobench.data.download import download_file
-from astrobench.data.hdf import make_hdf_cutouts
+from astrobench.data.hubble_deep_field import make_hdf_cutouts
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -77,6 +77,14 @@ def test_hash_is_stable_and_tracks_the_recipe() -> None:
         ({"colour": "red"}, "colour"),
         ({"seeds": [0, 0]}, "listed more than once: 0"),
         ({"backbones": ["vit_tiny_p8", "vit_tiny_p8"]}, "listed more than once"),
+        (
+            {"datasets": {"survey": {"synth": {"n": 9}, "targets": []}, "x": {"synth": {"n": 9}}}},
+            "dataset 'x' has no targets and no pretrain step uses it",
+        ),
+        (
+            {"datasets": {"survey": {"synth": {"n": 9}}}},
+            "no dataset has targets",
+        ),
     ],
 )
 def test_bad_suites_raise_one_config_error(changes: dict, needle: str) -> None:
@@ -100,3 +108,14 @@ def test_a_protocol_listed_twice_alike_is_one_cell_per_grid_point() -> None:
     once = expand_grid(parse_suite(_suite(protocols=["knn"])))
     twice = expand_grid(parse_suite(_suite(protocols=["knn", "knn"])))
     assert [c.config_hash for c in twice] == [c.config_hash for c in once]
+
+
+def test_a_dataset_without_targets_is_pretrained_on_and_has_no_cells() -> None:
+    datasets = {
+        "desi": {"synth": {"preset": "desi-ls", "n": 50}},
+        "survey": {"synth": {"preset": "sdss", "n": 50}, "targets": ["label"]},
+    }
+    pretrain = [{"name": "mae_tiny", "dataset": "desi", "settings": {"epochs": 1}}]
+    cells = expand_grid(parse_suite(_suite(datasets=datasets, pretrain=pretrain)))
+    assert {c.dataset for c in cells} == {"survey"}
+    assert len(cells) == 2 * 2 * 2 + 1 * 2 * 2  # knn on both backbones, scratch on one; x 2 x 2

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from astrobench.errors import ConfigError
 from astrobench.metrics import photoz
 
 
@@ -52,10 +53,46 @@ def test_regression_parts_match_scikit_learn() -> None:
     rng = np.random.default_rng(1)
     z_true = rng.uniform(0.01, 0.4, 300)
     z_pred = z_true + rng.normal(0, 0.02, 300)
-    scores = photoz.photoz_metrics(z_true, z_pred, outlier_threshold=0.03)
+    scores = photoz.photoz_metrics(z_true, z_pred, outlier_thresholds=(0.15, 0.03))
     assert scores["mse"] == pytest.approx(sk.mean_squared_error(z_true, z_pred))
     assert scores["mae"] == pytest.approx(sk.mean_absolute_error(z_true, z_pred))
     assert scores["r2"] == pytest.approx(sk.r2_score(z_true, z_pred))
     dz = (z_pred - z_true) / (1 + z_true)
-    assert scores["outlier_fraction"] == pytest.approx(np.mean(np.abs(dz) > 0.03))
+    assert scores["outlier_fraction_0.03"] == pytest.approx(np.mean(np.abs(dz) > 0.03))
     assert scores["outlier_fraction_0.15"] == pytest.approx(np.mean(np.abs(dz) > 0.15))
+    assert "outlier_fraction" not in scores and "outlier_fraction_0.05" not in scores
+
+
+def test_objects_exactly_on_a_threshold_are_not_outliers() -> None:
+    # z = 0, so Δz = ẑ exactly: 0.05 and 0.15 sit on the thresholds, the others just past them.
+    z_true = np.zeros(6)
+    z_pred = np.array([0.05, -0.05, 0.15, -0.15, 0.0500001, 0.1500001])
+    scores = photoz.photoz_metrics(z_true, z_pred)
+    # > 0.05: 0.15, -0.15, 0.0500001, 0.1500001 (not ±0.05) -> 4 of 6
+    assert scores["outlier_fraction_0.05"] == pytest.approx(4 / 6)
+    # > 0.15: only 0.1500001 -> 1 of 6
+    assert scores["outlier_fraction_0.15"] == pytest.approx(1 / 6)
+
+
+def test_default_thresholds_are_five_and_fifteen_percent(
+    hand_case: tuple[np.ndarray, np.ndarray],
+) -> None:
+    scores = photoz.photoz_metrics(*hand_case)
+    # |Δz| = 0.1, 0.05, 0, 0.2, 0.3: > 0.05 -> 3 of 5; > 0.15 -> 2 of 5
+    assert scores["outlier_fraction_0.05"] == pytest.approx(0.6)
+    assert scores["outlier_fraction_0.15"] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("thresholds", [(), (0.0,), (0.15, -0.1), (float("nan"),)])
+def test_bad_thresholds_are_one_config_error(thresholds: tuple[float, ...]) -> None:
+    with pytest.raises(ConfigError, match="outlier thresholds must be finite numbers > 0"):
+        photoz.photoz_metrics(np.zeros(3), np.zeros(3), outlier_thresholds=thresholds)
+
+
+def test_outlier_fractions_reads_keys_in_threshold_order_and_the_legacy_key() -> None:
+    found = photoz.outlier_fractions(
+        {"outlier_fraction_0.15": 0.2, "outlier_fraction_0.05": 0.5, "bias": 0.0}
+    )
+    assert list(found.items()) == [(0.05, 0.5), (0.15, 0.2)]
+    assert photoz.outlier_fractions({"outlier_fraction": 0.3}) == {0.15: 0.3}
+    assert photoz.outlier_key(0.05) == "outlier_fraction_0.05"

@@ -58,7 +58,8 @@ def test_run_writes_encoder_history_and_recon(finished_run: Path) -> None:
         and sidecar["epochs"] == 3
         and sidecar["pooling"] == "mean"
     )
-    assert len(sidecar["normalisation"]["mean"]) == 5 and len(sidecar["data_hash"]) == 16
+    assert len(sidecar["normalisation"]["mean"]) == 5 and len(sidecar["data_hash"]) == 64
+    assert sidecar["split_seed"] == 0
 
 
 def test_encoder_loads_as_ckpt_backbone(finished_run: Path) -> None:

@@ -3,6 +3,7 @@ suites are checked when loaded; the CLI takes its defaults from the same models.
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,19 @@ def test_cli_defaults_are_the_models_defaults() -> None:
         k: v.default.default for k, v in inspect.signature(finetune.finetune).parameters.items()
     }
     assert tune["epochs"] == TrainSettings().epochs and tune["lr"] == TrainSettings().lr
+
+
+def test_pretrain_cli_defaults_are_the_pretrainers_defaults() -> None:
+    """The MAE command keeps its defaults beside its options (importing the pretrainer would
+    import torch at CLI start-up), so this test keeps them equal to the function's."""
+    from astrobench.cli import pretrain
+    from astrobench.pretrain.mae_pretrainer import pretrain_mae
+    from astrobench.pretrain.settings import pretrainer_settings_model
+
+    model = pretrainer_settings_model(pretrain_mae)
+    cli = {k: v.default.default for k, v in inspect.signature(pretrain.mae).parameters.items()}
+    # 0 on the command line stands for "None" (automatic) in the function
+    automatic = {"decoder_width", "crop", "lr", "warmup_epochs"}
+    for name, field in model.model_fields.items():
+        if name in cli and name not in automatic:
+            assert cli[name] == field.default, name

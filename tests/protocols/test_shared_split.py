@@ -19,7 +19,7 @@ def test_morphology_and_photoz_share_the_test_objects(small_cutouts: Path) -> No
 
 
 def test_mae_pretraining_never_sees_a_photoz_test_object(small_cutouts: Path) -> None:
-    from astrobench.pretrain.mae_data import _train_val_indices
+    from astrobench.pretrain.image_data import _train_val_indices
 
     with CutoutFile(small_cutouts) as cutouts:
         photoz = resolve_task(cutouts, "redshift")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from astrobench.bench.aggregate import summarise
-from astrobench.report.findings import most_confused_classes, pretraining_effect
+from astrobench.metrics import photoz
+from astrobench.report.findings import best_photoz, most_confused_classes, pretraining_effect
+from astrobench.tasks.figures import photoz_stats_text
 
 from .conftest import _row
 
@@ -49,3 +51,30 @@ def test_most_confused_pair_is_the_largest_share_of_a_true_class() -> None:
 
 def test_a_perfect_confusion_matrix_has_no_confused_pair() -> None:
     assert most_confused_classes(["a", "b"], np.diag([3, 4]), "model", "label") is None
+
+
+def test_best_photoz_states_eta_at_each_threshold_of_the_best_model() -> None:
+    rows = [
+        _row(f"{b}{s}", "redshift", b, "linear", 1.0, s, metrics, "photoz")
+        for b, values in {"mae": (0.02, 0.3, 0.1), "rand": (0.05, 0.6, 0.2)}.items()
+        for s in (0, 1)
+        for metrics in [
+            {
+                "sigma_nmad": values[0] + 0.002 * s,
+                "outlier_fraction_0.05": values[1],
+                "outlier_fraction_0.15": values[2],
+                "bias": 0.001,
+            }
+        ]
+    ]
+    text = best_photoz(summarise(rows))
+    assert text is not None and text.startswith("redshift: best is mae + linear")
+    assert "η(|Δz|/(1+z)>0.05) 0.300, η(|Δz|/(1+z)>0.15) 0.100" in text
+
+
+def test_photoz_figure_text_names_every_threshold() -> None:
+    stats = photoz.photoz_metrics(np.zeros(4), np.array([0.0, 0.1, 0.2, 0.01]))
+    text = photoz_stats_text(stats, 4)
+    assert "η(|Δz|/(1+z)>0.05) = 0.500" in text  # 0.1 and 0.2 of 4
+    assert "η(|Δz|/(1+z)>0.15) = 0.250" in text  # 0.2 of 4
+    assert text.index(">0.05") < text.index(">0.15")

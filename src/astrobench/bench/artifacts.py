@@ -29,6 +29,7 @@ from astrobench.errors import ConfigError, DataFormatError
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
 MAP_MAX_POINTS = 2000
+MAP_EMBED_OPTIONS = ("bands", "adapt")  # suite settings that change how a map's data is fed
 
 
 def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> dict[str, Path]:
@@ -130,24 +131,42 @@ def write_embedding_maps(
     *,
     say: Say,
 ) -> list[Path]:
-    """A 2-D map (UMAP when installed, else PCA) of each backbone's embeddings of each dataset."""
+    """A 2-D map (UMAP when installed, else PCA) of each backbone's embeddings of each dataset.
+
+    The suite's `embed: {bands, adapt}` settings feed the backbones as the protocols do.
+    """
     written = []
+    embed = dict(suite.settings.get("embed") or {})
+    options = {k: embed[k] for k in MAP_EMBED_OPTIONS if embed.get(k)}
     for dataset, data in data_paths.items():
         for backbone, spec in backbone_specs.items():
-            path = out / "maps" / f"{dataset}__{config_hash({'b': spec, 'd': str(data)})[:12]}.npz"
+            identity = {"b": spec, "d": str(data), **({"o": options} if options else {})}
+            path = out / "maps" / f"{dataset}__{config_hash(identity)[:12]}.npz"
             if not path.is_file():
                 say(f"embedding map: {backbone} on {dataset}")
-                _write_map(path, dataset, backbone, spec, data, out / "cache")
+                _write_map(path, dataset, backbone, spec, data, out / "cache", options)
             written.append(path)
     return written
 
 
-def _write_map(path: Path, dataset: str, backbone: str, spec: str, data: Path, cache: Path) -> None:
+def _write_map(
+    path: Path,
+    dataset: str,
+    backbone: str,
+    spec: str,
+    data: Path,
+    cache: Path,
+    options: dict[str, Any],
+) -> None:
     from astrobench.atomic import atomic_path
     from astrobench.data.cutout_file import open_cutouts
     from astrobench.models.embeddings import embed_file
+    from astrobench.models.input_preparation import requested_bands
 
-    features = embed_file(spec, data, cache_dir=cache, progress=False).features  # [N, D]
+    bands = requested_bands(options.get("bands"))
+    features = embed_file(
+        spec, data, cache_dir=cache, progress=False, bands=bands, adapt=options.get("adapt")
+    ).features  # [N, D]
     rng = np.random.default_rng(0)
     chosen = np.sort(rng.permutation(len(features))[:MAP_MAX_POINTS])
     xy, method = project_2d(features[chosen])

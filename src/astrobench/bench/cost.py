@@ -22,18 +22,12 @@ from types import TracebackType
 import psutil
 
 from astrobench.bench.suite import CostSpec
+from astrobench.versions import library_versions
+
+__all__ = ["library_versions"]  # re-exported for bench.cell
 
 _SAMPLE_INTERVAL_SECONDS = 0.05
 _JOULES_PER_KWH = 3.6e6
-_VERSIONED_LIBRARIES = (
-    "astrobench",
-    "torch",
-    "timm",
-    "numpy",
-    "scikit-learn",
-    "transformers",
-    "peft",
-)
 
 
 @dataclass
@@ -153,17 +147,6 @@ def device_description() -> str:
         return f"cuda:{torch.cuda.get_device_name(0)}"
     cpu = platform.processor() or platform.machine()
     return f"cpu:{cpu} x{os.cpu_count()} ({torch.get_num_threads()} threads)"
-
-
-def library_versions() -> dict[str, str]:
-    """Installed versions of the libraries that shape a result, plus Python."""
-    versions = {"python": platform.python_version()}
-    for name in _VERSIONED_LIBRARIES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return versions
 
 
 def git_sha(folder: Path | None = None) -> str:

@@ -55,11 +55,14 @@ class TargetSpec(_Strict):
 
 
 class DatasetSpec(_Strict):
-    """A cutout file, given by path or as a synthetic survey, and the targets to predict."""
+    """A cutout file, given by path or as a synthetic survey, and the targets to predict.
+
+    A dataset without targets is only pretrained on (a pretrain step must use it): it has no cells.
+    """
 
     path: Path | None = None
     synth: SynthSpec | None = None
-    targets: list[TargetSpec] = Field(min_length=1)
+    targets: list[TargetSpec] = Field(default_factory=list)
 
     @field_validator("targets", mode="before")
     @classmethod
@@ -155,6 +158,12 @@ class Suite(_Strict):
         for step in self.pretrain:
             if step.dataset not in self.datasets:
                 raise ValueError(f"pretrain {step.name!r} uses unknown dataset {step.dataset!r}")
+        pretrained_on = {p.dataset for p in self.pretrain}
+        for name, dataset in self.datasets.items():
+            if not dataset.targets and name not in pretrained_on:
+                raise ValueError(f"dataset {name!r} has no targets and no pretrain step uses it")
+        if not any(dataset.targets for dataset in self.datasets.values()):
+            raise ValueError("no dataset has targets: the suite would have no cells")
         for spec in self.backbones:
             step_name = pretrain_step_name(spec)
             if step_name is not None and step_name not in steps:

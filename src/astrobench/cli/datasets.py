@@ -1,4 +1,4 @@
-"""`astrobench data get` (named public datasets) and `astrobench data hdf` (Hubble Deep Field)."""
+"""`astrobench data get` (named public datasets) and `astrobench data hubble-deep-field`."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def get(
     typer.echo(str(path))
 
 
-@data_app.command("hdf")
-def hdf(
+@data_app.command("hdf", hidden=True)  # the old name, kept as an alias
+@data_app.command("hubble-deep-field")
+def hubble_deep_field(
     out: Path = typer.Option(..., "--out", help="Cutout file to write (.h5)."),
     size: int = typer.Option(32, "--size", help="Cutout side in pixels."),
     threshold: float = typer.Option(3.0, "--threshold", help="Detection threshold in sigma."),
@@ -58,7 +59,11 @@ def hdf(
     ),
 ) -> None:
     """Detect galaxies in scikit-image's Hubble Deep Field image and write centred cutouts."""
-    from astrobench.data.hdf import DetectionSettings, make_hdf_cutouts, save_cutout_grid
+    from astrobench.data.hubble_deep_field import (
+        DetectionSettings,
+        make_hdf_cutouts,
+        save_cutout_grid,
+    )
     from astrobench.data.info import describe_cutouts
 
     settings = DetectionSettings(threshold_sigma=threshold, min_area_px=min_area)

@@ -53,7 +53,13 @@ def mae(
     ),
     num_workers: int = typer.Option(0, "--num-workers", help="Data-loading worker processes."),
     lr: float = typer.Option(0.0, help="Learning rate; 0: 2e-4 x batch size / 256."),
-    seed: int = typer.Option(0, help="Seed of split, initialisation, masking and data order."),
+    seed: int = typer.Option(0, help="Seed of initialisation, masking and data order."),
+    split_seed: int = typer.Option(
+        0,
+        "--split-seed",
+        help="Seed of the train/val/test split whose val and test objects are held out; "
+        "probe the encoder on this file with the same --split-seed.",
+    ),
     split_scheme: str = typer.Option(
         "standard",
         "--split-scheme",
@@ -92,6 +98,7 @@ def mae(
         num_workers=num_workers,
         lr=lr or None,
         seed=seed,
+        split_seed=split_seed,
         device=device,
         split_scheme=split_scheme,
     )

@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from astrobench.data.cutout_file import CutoutFile, NanPolicy
+from astrobench.data.process_local import ProcessLocalCutouts
 
 Sample = dict[str, Any]
 Transform = Callable[[Sample], Sample]
@@ -47,14 +48,10 @@ class CutoutDataset(Dataset[Sample]):
             self.with_spectra = with_spectra and cutouts.has_spectra
         self.indices = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
         self.transform = transform
-        self._file: CutoutFile | None = None
-        self._pid = -1
+        self._handle = ProcessLocalCutouts(self.path, nan_policy)
 
     def _cutouts(self) -> CutoutFile:
-        if self._file is None or self._pid != os.getpid():
-            self._file = CutoutFile(self.path, nan_policy=self.nan_policy)
-            self._pid = os.getpid()
-        return self._file
+        return self._handle.get()
 
     def __len__(self) -> int:
         return int(self.indices.size)
@@ -71,8 +68,3 @@ class CutoutDataset(Dataset[Sample]):
         if self.with_spectra:
             sample["spectrum"] = torch.from_numpy(cutouts.read_spectrum(index))  # [L]
         return self.transform(sample) if self.transform is not None else sample
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_file"] = None  # h5py handles do not pickle; each worker opens its own
-        return state

@@ -8,6 +8,11 @@ Strategies:
                   same value in every band gives the same activations as before.
     adapter       a learned 1x1 convolution from the data's bands to the model's channels,
                   initialised to the band average (trainable in fine-tuning protocols).
+
+Input preparation (asinh stretch, normalisation) acts on the data's channels before the adapter,
+so every per-channel value of it (`CHANNEL_DEFAULTS`: mean, std and a `ckpt:` encoder's asinh
+softening) is carried over to the data's channels: a selected band takes the value of the model
+channel it feeds; inflate and adapter average them.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ import torch
 from torch import nn
 
 from astrobench.errors import BandError, ConfigError
-from astrobench.models.backbone import Backbone
+from astrobench.models.backbone import Backbone, BackboneMeta
 
 STRATEGIES = ("select:<bands>", "inflate", "adapter")
+ASINH_SOFTENING = "asinh_softening"  # meta.extra key, set by ckpt: encoders pretrained on asinh
+# Every per-input-channel value of the input preparation, with its value for an unused channel.
+CHANNEL_DEFAULTS = {"mean": 0.0, "std": 1.0, ASINH_SOFTENING: 1.0}
 _HINT = "choose a strategy: --adapt select:g,r,z (pick bands), inflate (stem weights) or adapter"
 
 
@@ -111,13 +119,17 @@ def _select(backbone: Backbone, bands: list[str], wanted_text: str) -> Backbone:
         )
     indices = [bands.index(name) for name in wanted]
     adapted = AdaptedBackbone(backbone, BandSelect(indices), bands)
-    # Normalisation acts on the data's channels: selected ones take the model's values.
-    mean, std = [0.0] * len(bands), [1.0] * len(bands)
-    for model_channel, data_channel in enumerate(indices):
-        if backbone.meta.mean:
-            mean[data_channel] = backbone.meta.mean[model_channel]
-            std[data_channel] = backbone.meta.std[model_channel]
-    adapted.meta.mean, adapted.meta.std = mean, std
+    # Input preparation acts on the data's channels: selected ones take the model's values.
+    remapped: dict[str, list[float] | None] = {}
+    for name, values in channel_values(backbone.meta).items():
+        if values is None:
+            remapped[name] = None
+            continue
+        per_data_channel = [CHANNEL_DEFAULTS[name]] * len(bands)
+        for model_channel, data_channel in enumerate(indices):
+            per_data_channel[data_channel] = float(values[model_channel])
+        remapped[name] = per_data_channel
+    set_channel_values(adapted.meta, remapped)
     adapted.meta.extra = {**adapted.meta.extra, "band_strategy": f"select:{','.join(wanted)}"}
     return adapted
 
@@ -183,8 +195,30 @@ def _record_channel_count(backbone: Backbone, old: int, new: int) -> None:
             config.num_channels = new  # type: ignore[union-attr]
 
 
+def channel_values(meta: BackboneMeta) -> dict[str, list[float] | None]:
+    """Each per-input-channel value of `meta` (keys of CHANNEL_DEFAULTS); None where unset."""
+    return {
+        "mean": list(meta.mean) or None,
+        "std": list(meta.std) or None,
+        ASINH_SOFTENING: meta.extra.get(ASINH_SOFTENING),
+    }
+
+
+def set_channel_values(meta: BackboneMeta, values: dict[str, list[float] | None]) -> None:
+    """Store per-channel values (as `channel_values` gives them) in `meta`."""
+    meta.mean = list(values["mean"] or [])
+    meta.std = list(values["std"] or [])
+    if values[ASINH_SOFTENING] is not None or ASINH_SOFTENING in meta.extra:
+        meta.extra = {**meta.extra, ASINH_SOFTENING: values[ASINH_SOFTENING]}
+
+
 def _average_normalisation(target: Backbone, source: Backbone, n_chans: int) -> None:
-    mean = source.meta.mean or [0.0]
-    std = source.meta.std or [1.0]
-    target.meta.mean = [sum(mean) / len(mean)] * n_chans
-    target.meta.std = [sum(std) / len(std)] * n_chans
+    """Every data channel takes the average of the model channels' values (mixed channels)."""
+    averaged: dict[str, list[float] | None] = {}
+    for name, values in channel_values(source.meta).items():
+        if values is None and name == ASINH_SOFTENING:
+            averaged[name] = None
+            continue
+        values = values or [CHANNEL_DEFAULTS[name]]
+        averaged[name] = [sum(values) / len(values)] * n_chans
+    set_channel_values(target.meta, averaged)

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from astrobench.data.cutout_file import CutoutFile, NanPolicy
+from astrobench.data.process_local import ProcessLocalCutouts
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
 from astrobench.models.embedding_cache import (
@@ -38,9 +38,11 @@ from astrobench.models.embedding_cache import (
 from astrobench.models.input_preparation import input_preparation, prepare_inputs
 from astrobench.models.source import source_of
 from astrobench.models.spec import parse_spec
+from astrobench.versions import library_versions
 
 SPLIT_ALL = "all"
 IMAGE = "image"  # the modality this module embeds; other modalities bring their own path
+_CACHE_KEY_LIBRARIES = ("torch", "timm", "transformers")  # versions that change embeddings
 
 
 @dataclass
@@ -174,7 +176,7 @@ def _backbone_identity(root: Path, build: dict[str, Any]) -> tuple[dict[str, Any
     build_id = digest(
         {
             **build,
-            "versions": _library_versions(),
+            "versions": library_versions(_CACHE_KEY_LIBRARIES),
             "weight_files": weight_file_stamps(source_of(parsed).weight_files(parsed)),
         }
     )
@@ -191,16 +193,6 @@ def _backbone_identity(root: Path, build: dict[str, Any]) -> tuple[dict[str, Any
     return memo, backbone
 
 
-def _library_versions() -> dict[str, str]:
-    versions = {}
-    for package in ("torch", "timm", "transformers"):
-        try:
-            versions[package] = importlib_metadata.version(package)
-        except importlib_metadata.PackageNotFoundError:
-            versions[package] = "absent"
-    return versions
-
-
 class _SliceBatches(Dataset[torch.Tensor]):
     """Batch b = objects [b*size, (b+1)*size) as one contiguous read: [n, C_sel, H, W]."""
 
@@ -211,24 +203,17 @@ class _SliceBatches(Dataset[torch.Tensor]):
         with CutoutFile(self.path, nan_policy=nan_policy) as cutouts:
             self.n_objects, n_chans = len(cutouts), cutouts.image_shape[0]
         self.channels = None if channels == list(range(n_chans)) else channels
-        self._file: CutoutFile | None = None
-        self._pid = -1
+        self._handle = ProcessLocalCutouts(self.path, nan_policy)
 
     def __len__(self) -> int:
         return math.ceil(self.n_objects / self.size)
 
     def __getitem__(self, batch: int) -> torch.Tensor:
-        if self._file is None or self._pid != os.getpid():
-            self._file = CutoutFile(self.path, nan_policy=self.nan_policy)
-            self._pid = os.getpid()
         start = batch * self.size
-        images = self._file.read_slice(start, min(start + self.size, self.n_objects))
+        images = self._handle.get().read_slice(start, min(start + self.size, self.n_objects))
         if self.channels is not None:
             images = np.ascontiguousarray(images[:, self.channels])
         return torch.from_numpy(images)  # [n, C_sel, H, W]
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_file": None}
 
 
 def _batches(

@@ -7,9 +7,11 @@ sidecar says how to rebuild and feed it:
     {"format": "astrobench-encoder", "version": 1, "family": "vit", "modality": "image",
      "arch": "vit_tiny", "patch_size": 8, "img_size": 32, "in_chans": 5,
      "bands": ["u", "g", "r", "i", "z"], "pooling": "mean", "layer": "plain",
-     "normalisation": {"mean": [...], "std": [...]}, "data_hash": "...", "epochs": 100,
-     "source": "astrobench pretrain mae"}
+     "normalisation": {"mean": [...], "std": [...]}, "data_hash": "...", "split_seed": 0,
+     "epochs": 100, "source": "astrobench pretrain mae"}
 
+`data_hash` is the sha256 of the pretraining file's bytes and `split_seed` the seed of the split
+whose val and test objects pretraining held out (absent: 0); see `encoder_provenance`.
 `family` names the ENCODER_FAMILIES entry that rebuilds the model (default "vit", whose keys
 are VIT_KEYS; other families define their own), `modality` what it reads (default "image").
 

@@ -16,11 +16,12 @@ from torch import nn
 
 from astrobench.errors import ConfigError
 from astrobench.models.backbone import Backbone
-from astrobench.models.input_preparation import prepare_inputs
+from astrobench.models.input_preparation import prepare_inputs, select_channels
 
 
 class BackboneWithHead(nn.Module):
-    """images [B, C, H, W] -> preprocess -> backbone [B, D] -> head [B, K]."""
+    """images [B, C_file, H, W] (every band of the file) -> the recipe's channels -> preprocess
+    -> backbone [B, D] -> head [B, K]."""
 
     def __init__(self, backbone: Backbone, head: nn.Module, recipe: dict[str, Any]) -> None:
         """`recipe`: the input preparation of `input_preparation` (as `embed_file` uses)."""
@@ -30,14 +31,8 @@ class BackboneWithHead(nn.Module):
         self.recipe = recipe
 
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
-        """Select bands, crop, stretch, normalise and resize exactly as `embed_file` does.
-
-        `images` hold every band of the file [B, C_file, H, W].
-        """
-        channels = list(self.recipe.get("channels") or range(images.shape[1]))
-        if channels != list(range(images.shape[1])):
-            images = images[:, channels]  # [B, C, H, W]
-        return prepare_inputs(images, self.recipe)  # [B, C, S, S]
+        """Select the fed bands, crop, stretch, normalise and resize as `embed_file` does."""
+        return prepare_inputs(select_channels(images, self.recipe), self.recipe)  # [B, C, S, S]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone.forward_features(self.preprocess(images)))  # [B, K]

@@ -23,10 +23,17 @@ def encoder_sidecar(
     normalisation: dict[str, Any],
     data_hash: str,
     epochs: int,
+    split_seed: int = 0,
+    split_scheme: str = "standard",
 ) -> dict[str, Any]:
-    """The `encoder.json` contents for the encoder of `model` (see the brief's sidecar keys)."""
+    """The `encoder.json` contents for the encoder of `model` (see models/encoder_checkpoint.py)."""
     config = model.config
+    # Only a non-standard scheme is written, so standard sidecars are unchanged.
+    scheme = {"split_scheme": split_scheme} if split_scheme != "standard" else {}
     return {
+        **scheme,
+        "family": "vit",
+        "modality": "image",
         "arch": config.arch,
         "patch_size": config.patch_size,
         "img_size": config.img_size,
@@ -37,6 +44,7 @@ def encoder_sidecar(
         "layer": config.layer,
         "normalisation": normalisation,
         "data_hash": data_hash,
+        "split_seed": split_seed,
         "epochs": epochs,
         "source": "astrobench pretrain mae",
         "pretrainer": {"method": "mae", **config.to_dict()},
@@ -51,8 +59,12 @@ def export_encoder(
     normalisation: dict[str, Any],
     data_hash: str,
     epochs: int,
+    split_seed: int = 0,
+    split_scheme: str = "standard",
 ) -> Path:
     """Write DIR/encoder.safetensors and DIR/encoder.json atomically; return the weights path."""
 
-    sidecar = encoder_sidecar(model, bands, normalisation, data_hash, epochs)
+    sidecar = encoder_sidecar(
+        model, bands, normalisation, data_hash, epochs, split_seed, split_scheme
+    )
     return save_encoder(out_dir, model.encoder, sidecar)

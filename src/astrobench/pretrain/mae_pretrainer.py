@@ -22,8 +22,8 @@ from torch import nn
 
 from astrobench.atomic import write_json_atomic
 from astrobench.errors import ConfigError
+from astrobench.pretrain.image_data import PretrainData, build_pretrain_data
 from astrobench.pretrain.mae import MaeConfig, MaskedAutoencoder, check_mae_config
-from astrobench.pretrain.mae_data import MaeData, build_mae_data
 from astrobench.pretrain.mae_export import export_encoder
 from astrobench.pretrain.recon_plot import save_recon_plot
 from astrobench.registry import register_pretrainer
@@ -72,7 +72,7 @@ def _mean_images_per_second(history: dict[str, Any]) -> float:
 
 
 def _finish(
-    model: MaskedAutoencoder, data: MaeData, out: Path, epochs: int, history: dict[str, Any]
+    model: MaskedAutoencoder, data: PretrainData, out: Path, epochs: int, history: dict[str, Any]
 ) -> Path:
     """Export the encoder, draw recon.png and write history.json (rank 0 only)."""
     model = model.cpu().float()
@@ -83,6 +83,8 @@ def _finish(
         normalisation=data.normalisation,
         data_hash=data.data_hash,
         epochs=epochs,
+        split_seed=data.split_seed,
+        split_scheme=data.split_scheme,
     )
     n_plot = min(N_RECON_OBJECTS, len(data.val))
     images = torch.stack([data.val[i]["image"] for i in range(n_plot)])  # [n, C, H, W]
@@ -116,6 +118,7 @@ def pretrain_mae(
     lr: float | None = None,
     warmup_epochs: float | None = None,
     seed: int = 0,
+    split_seed: int = 0,
     device: str = "auto",
     split_scheme: str = "standard",
 ) -> MaeRunResult:
@@ -140,7 +143,9 @@ def pretrain_mae(
         num_workers: data-loading worker processes.
         lr: absolute learning rate (None: 2e-4 x batch_size / 256).
         warmup_epochs: linear warmup length (None: 10 % of the epochs).
-        seed: seed of the split, initialisation, masking and data order.
+        seed: seed of the initialisation, masking and data order.
+        split_seed: seed of the train/val/test split; its val and test objects are held out.
+            Probes of this encoder on the same file must use the same split seed.
         device: "auto", "cpu", "cuda" or "mps".
         split_scheme: "standard" or "disjoint" (seed 001: pretrain on 80 %, fine-tune on a
             separate 10 %; give the protocols the same split_scheme and split_seed = seed).
@@ -163,19 +168,19 @@ def pretrain_mae(
     def check_image_size(side: int, n_bands: int) -> None:
         check_mae_config(MaeConfig(img_size=side, in_chans=n_bands, **model_settings))  # type: ignore[arg-type]
 
-    mae_data = build_mae_data(
+    pretrain_data = build_pretrain_data(
         data,
         batch_size=batch_size,
         crop_px=crop,
         normalisation=normalisation,
         filter_blank=filter_blank,
-        seed=seed,
+        split_seed=split_seed,
         check_image_size=check_image_size,
         split_scheme=split_scheme,
     )
     config = MaeConfig(
-        img_size=mae_data.img_size,
-        in_chans=len(mae_data.bands),
+        img_size=pretrain_data.img_size,
+        in_chans=len(pretrain_data.bands),
         **model_settings,  # type: ignore[arg-type]
     )
     out_dir = Path(out)
@@ -190,7 +195,11 @@ def pretrain_mae(
         num_workers=num_workers,
         seed=seed,
         device=device,
-        extra={"mae": config.to_dict(), "data_hash": mae_data.data_hash},
+        extra={
+            "mae": config.to_dict(),
+            "data_hash": pretrain_data.data_hash,
+            "split_seed": split_seed,
+        },
     )
     write_json_atomic(
         out_dir / "mae.json", {"mae": config.to_dict(), "train": train_config.to_dict()}
@@ -198,7 +207,7 @@ def pretrain_mae(
     trainer = Trainer(
         model,
         mae_loss,
-        mae_data.train,
+        pretrain_data.train,
         train_config,
         out_dir,
         param_groups=model.param_groups(0.05),
@@ -206,5 +215,5 @@ def pretrain_mae(
     history = trainer.fit(resume=resume).to_dict()
     encoder_path = out_dir / "encoder.safetensors"
     if trainer.is_main:
-        encoder_path = _finish(model, mae_data, out_dir, epochs, history)
+        encoder_path = _finish(model, pretrain_data, out_dir, epochs, history)
     return MaeRunResult(out_dir, encoder_path, history["epochs"], _mean_images_per_second(history))

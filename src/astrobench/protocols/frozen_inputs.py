@@ -17,6 +17,7 @@ import numpy as np
 
 from astrobench.data.splits import stratified_split
 from astrobench.errors import ConfigError, NonFiniteDataError
+from astrobench.models.encoder_provenance import check_encoder_split
 from astrobench.protocols.cell_selection import labelled_splits
 from astrobench.protocols.settings import EmbedSettings
 from astrobench.tasks.base import Task
@@ -86,6 +87,7 @@ def load_frozen_inputs(
 
     embed = embed or EmbedSettings()
     path = Path(data).expanduser().resolve()
+    check_encoder_split(backbone, path, split_seed, cache_dir, split_scheme)
     stat = path.stat()
     key = (
         backbone,

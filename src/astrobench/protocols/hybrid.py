@@ -29,6 +29,7 @@ from torch import nn
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.transforms import ZScore
 from astrobench.errors import ConfigError
+from astrobench.models.encoder_provenance import check_encoder_split
 from astrobench.models.hybrid.build import build_hybrid, spec_layer
 from astrobench.models.hybrid.model import HybridPhotoZ, ImageStats
 from astrobench.models.hybrid.variants import HYBRID_VARIANTS, HybridVariant, variant_for
@@ -127,6 +128,10 @@ def run_hybrid(request: ProtocolRequest, mode: HybridMode) -> ProtocolResult:
             "use it for redshift (or another single numeric column)",
         )
     variant = resolve_variant(settings, request.backbone)
+    if "vit" in variant.parts:
+        check_encoder_split(
+            request.backbone, path, settings.split_seed, request.cache_dir, settings.split_scheme
+        )
     cell = select_trained_cell(path, task, request.fraction, request.seed, None, settings)
     mags = _magnitudes(variant, path, settings, cell)
     model = _model(request, variant, settings, path, cell, mags)

@@ -25,6 +25,7 @@ from astrobench.data.dataset import CutoutDataset
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
 from astrobench.models.drop_path import set_drop_path
+from astrobench.models.encoder_provenance import check_encoder_split
 from astrobench.models.heads import BackboneWithHead
 from astrobench.models.input_preparation import input_preparation
 from astrobench.models.reinit import reinitialise
@@ -117,6 +118,9 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
     """Train `request.backbone` on the cell's train rows, select on val, score on test."""
     settings = validate_settings(mode.settings_model, request.settings, mode.name)
     path, task = Path(request.data), request.task
+    check_encoder_split(
+        request.backbone, path, settings.split_seed, request.cache_dir, settings.split_scheme
+    )
     cell = select_trained_cell(
         path, task, request.fraction, request.seed, request.n_per_class, settings
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from astrobench.bench.aggregate import GroupSummary
+from astrobench.metrics import photoz
 
 
 def _find(
@@ -84,9 +84,11 @@ def best_photoz(groups: Sequence[GroupSummary], task: str = "redshift") -> str |
     if best is None or "sigma_nmad" not in best.metrics:
         return None
     m = best.metrics
+    outliers = photoz.outlier_fractions(m)
+    etas = ", ".join(f"η(|Δz|/(1+z)>{t:g}) {s.mean:.3f}" for t, s in outliers.items())
     return (
         f"{task}: best is {best.backbone} + {best.protocol} with σ_NMAD {m['sigma_nmad'].mean:.4f} "
-        f"± {m['sigma_nmad'].std:.4f}, {_outliers(m)}, bias {m['bias'].mean:+.4f} "
+        f"± {m['sigma_nmad'].std:.4f}, outlier fraction {etas}, bias {m['bias'].mean:+.4f} "
         f"({fraction:.0%} of labels, {best.headline.n} seeds)."
     )
 
@@ -110,15 +112,6 @@ def photometry_baseline(groups: Sequence[GroupSummary], task: str, photometry: s
         f"{task}: the best image model ({images.backbone} + {images.protocol}, {name} {a:.4f}) "
         f"{verdict} photometry alone ({photometry} + {baseline.protocol}, {name} {b:.4f}) "
         f"at {fraction:.0%} of labels."
-    )
-
-
-def _outliers(metrics: dict[str, Any]) -> str:
-    """`η(>0.05) 0.123, η(>0.15) 0.012` from the outlier fractions present."""
-    names = sorted(k for k in metrics if k.startswith("outlier_fraction_"))
-    return ", ".join(
-        f"η(|Δz|/(1+z) > {k.removeprefix('outlier_fraction_')}) {metrics[k].mean:.3f}"
-        for k in names
     )
 
 

@@ -12,7 +12,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from astrobench.metrics import photoz
+
 _DPI = 110
+_BOUNDARY_STYLES = (":", "--", "-.")  # η boundaries, by ascending threshold
 
 
 def to_png(figure: Figure) -> bytes:
@@ -43,15 +46,27 @@ def confusion_matrix_figure(confusion: np.ndarray, class_names: Sequence[str], t
     return to_png(figure)
 
 
+def photoz_stats_text(stats: dict[str, float], n_objects: int) -> str:
+    """The lines written on a photo-z scatter: σ_NMAD, η at each threshold, bias and N."""
+    etas = photoz.outlier_fractions(stats)
+    return "\n".join(
+        [
+            f"σ_NMAD = {stats['sigma_nmad']:.4f}",
+            *(f"η(|Δz|/(1+z)>{t:g}) = {eta:.3f}" for t, eta in etas.items()),
+            f"bias = {stats['bias']:+.4f}",
+            f"N = {n_objects}",
+        ]
+    )
+
+
 def photoz_scatter(
-    z_true: np.ndarray,
-    z_pred: np.ndarray,
-    stats: dict[str, float],
-    title: str,
-    outlier_threshold: float = 0.15,
+    z_true: np.ndarray, z_pred: np.ndarray, stats: dict[str, float], title: str
 ) -> bytes:
     """Density of predicted vs true redshift over a residual panel Δz/(1+z), with σ_NMAD, η and
-    bias written on it (as seed 000 Fig. 4 and seed 001 Figs 9–11)."""
+    bias written on it (as seed 000 Fig. 4 and seed 001 Figs 9–11).
+
+    η is written, and its boundary drawn, for every `outlier_fraction_<t>` entry of `stats`.
+    """
     z_true, z_pred = np.asarray(z_true, float), np.asarray(z_pred, float)
     residual = (z_pred - z_true) / (1 + z_true)
     figure, (top, bottom) = plt.subplots(
@@ -66,25 +81,16 @@ def photoz_scatter(
     top.hist2d(z_true, z_pred, bins=bins, range=[[low, high], [low, high]], cmap="viridis", cmin=1)
     top.plot([low, high], [low, high], color="red", lw=1, label="ẑ = z")
     edges = np.linspace(low, high, 50)
-    for sign in (-1, 1):  # the outlier boundary |Δz|/(1+z) = threshold
-        top.plot(
-            edges, edges + sign * outlier_threshold * (1 + edges), color="red", lw=0.7, ls="--"
-        )
+    outliers = photoz.outlier_fractions(stats)
+    for threshold, style in zip(outliers, _BOUNDARY_STYLES, strict=False):
+        for sign in (-1, 1):  # the outlier boundary |Δz| / (1 + z) = threshold
+            top.plot(edges, edges + sign * threshold * (1 + edges), color="red", lw=0.7, ls=style)
     top.set_ylim(low, high)
     top.set_ylabel("predicted redshift ẑ")
-    outliers = "".join(
-        f"η (|Δz|/(1+z) > {key.removeprefix('outlier_fraction_')}) = {value:.3f}\n"
-        for key, value in sorted(stats.items())
-        if key.startswith("outlier_fraction_")
-    )
-    text = (
-        f"σ_NMAD = {stats['sigma_nmad']:.4f}\n{outliers}"
-        f"bias = {stats['bias']:+.4f}\nN = {len(z_true)}"
-    )
     top.text(
         0.03,
         0.97,
-        text,
+        photoz_stats_text(stats, len(z_true)),
         transform=top.transAxes,
         va="top",
         fontsize=8,

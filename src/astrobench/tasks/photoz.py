@@ -68,29 +68,14 @@ class PhotozTask(RegressionTask):
 
         stats = self.score(predictions)
         caption = f"{label}: predicted vs true redshift of the best model ({what})"
-        png = photoz_scatter(
-            predictions.y_true, predictions.y_pred, stats, caption, max(self.outlier_thresholds)
-        )
+        png = photoz_scatter(predictions.y_true, predictions.y_pred, stats, caption)
         return [TaskFigure(caption, png, f"photoz_{label}")]
 
 
 def photoz_scores(
     z_true: np.ndarray, z_pred: np.ndarray, thresholds: tuple[float, ...]
 ) -> dict[str, float]:
-    """Every photo-z metric, with η at each threshold."""
-    from astrobench.metrics import photoz, regression
+    """Every photo-z metric, with η at each threshold (metrics.photoz.photoz_metrics)."""
+    from astrobench.metrics.photoz import photoz_metrics
 
-    scores = {
-        "sigma_nmad": photoz.sigma_nmad(z_true, z_pred),
-        "bias": photoz.bias(z_true, z_pred),
-        "sigma68": photoz.sigma68(z_true, z_pred),
-        "precision": photoz.astromae_precision(z_true, z_pred),
-        "mse": regression.mse(z_true, z_pred),
-        "mae": regression.mae(z_true, z_pred),
-        "r2": regression.r2(z_true, z_pred),
-    }
-    for threshold in thresholds:
-        scores[f"outlier_fraction_{threshold:g}"] = photoz.outlier_fraction(
-            z_true, z_pred, threshold
-        )
-    return scores
+    return photoz_metrics(z_true, z_pred, thresholds)

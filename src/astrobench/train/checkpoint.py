@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import os
-import platform
 import signal
 import warnings
 from pathlib import Path
@@ -34,22 +33,6 @@ BEST = "best.pt"
 # Test-only hook: kill this process (SIGKILL) half way through writing the n-th checkpoint.
 KILL_IN_WRITE_ENV = "ASTROBENCH_TEST_KILL_IN_CHECKPOINT_WRITE"
 _writes_done = 0
-
-
-def library_versions() -> dict[str, str]:
-    """Versions recorded in every checkpoint."""
-    import numpy
-    import timm
-
-    import astrobench
-
-    return {
-        "python": platform.python_version(),
-        "torch": str(torch.__version__),
-        "numpy": str(numpy.__version__),
-        "timm": str(timm.__version__),
-        "astrobench": getattr(astrobench, "__version__", "unknown"),
-    }
 
 
 def write_checkpoint(path: Path, state: dict[str, Any]) -> None:

@@ -43,6 +43,7 @@ from astrobench.train.optim import build_optimizer
 from astrobench.train.precision import Precision
 from astrobench.train.rng import capture_rng_state, restore_rng_state, seed_everything
 from astrobench.train.schedules import build_scheduler
+from astrobench.versions import library_versions
 
 EvaluateFn = Callable[[nn.Module], dict[str, float]]
 EpochStartFn = Callable[[nn.Module, int], None]
@@ -286,7 +287,7 @@ class Trainer:
             "world_size": self.context.world_size,
             "config_hash": self.config.config_hash(),
             "config": self.config.to_dict(),
-            "versions": ckpt.library_versions(),
+            "versions": library_versions(),
             "history": self.history.to_dict(),
             "skipped": [s.to_dict() for s in self.guard.skipped],
             "epochs_without_improvement": self._epochs_without_improvement,

@@ -8,6 +8,7 @@ import torch
 
 from astrobench.errors import CheckpointError
 from astrobench.models.backbone import Backbone, BackboneMeta
+from astrobench.models.band_adapter import ASINH_SOFTENING
 from astrobench.models.spec import BuildOptions
 from astrobench.models.timm_wrapper import TimmBackbone
 from astrobench.models.vit import build_vit
@@ -56,7 +57,7 @@ def build_vit_encoder(
             "sidecar": sidecar,
             # How pretraining prepared its inputs; embedding and fine-tuning repeat it.
             "input_crop_px": normalisation.get("crop_px"),
-            "asinh_softening": (
+            ASINH_SOFTENING: (
                 normalisation.get("softening") if normalisation.get("kind") == "asinh" else None
             ),
         },

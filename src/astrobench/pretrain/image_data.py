@@ -1,4 +1,4 @@
-"""Pretraining data for the MAE: which cutouts, how they are normalised and augmented.
+"""Image pretraining data (for MAE or any image pretrainer): cutouts, normalisation, augmentation.
 
 Cutouts stream from the HDF5 file through `CutoutDataset` (one file handle per worker process).
 Each sample is centre-cropped (AstroMAE uses the central 32x32 of 64x64 ugriz cutouts),
@@ -10,7 +10,6 @@ loss spikes from edge artefacts (seed 000, Appendix A).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from astrobench.data.transforms import (
     ZScore,
 )
 from astrobench.errors import ConfigError, InsufficientDataError
+from astrobench.models.encoder_provenance import content_sha256
 
 NORMALISATIONS = ("zscore", "asinh")
 BLANK_FRACTION_LIMIT = 0.10
@@ -53,7 +53,7 @@ class RandomRot90:
 
 
 @dataclass
-class MaeData:
+class PretrainData:
     """The resolved pretraining data: datasets plus what the exported encoder must record."""
 
     train: CutoutDataset
@@ -61,18 +61,10 @@ class MaeData:
     bands: list[str]
     img_size: int
     normalisation: dict[str, Any]
-    data_hash: str
+    data_hash: str  # sha256 of the file's bytes
     n_blank_removed: int
-
-
-def file_fingerprint(path: Path) -> str:
-    """sha256 (16 hex) of the file's name, size, mtime and its first and last MiB."""
-    digest = hashlib.sha256(f"{path.name}:{path.stat().st_size}".encode())
-    with open(path, "rb") as handle:
-        digest.update(handle.read(1 << 20))
-        handle.seek(max(0, path.stat().st_size - (1 << 20)))
-        digest.update(handle.read(1 << 20))
-    return digest.hexdigest()[:16]
+    split_seed: int = 0
+    split_scheme: str = "standard"
 
 
 def blank_fractions(path: Path, indices: np.ndarray, block_objects: int = 256) -> np.ndarray:
@@ -87,18 +79,18 @@ def blank_fractions(path: Path, indices: np.ndarray, block_objects: int = 256) -
 
 
 def fit_normalisation(
-    path: Path, indices: np.ndarray, kind: str, crop: Transform
+    path: Path, indices: np.ndarray, method: str, crop: Transform
 ) -> dict[str, Any]:
     """Per-band normalisation fitted on `indices` (the training split), as a JSON-able dict.
 
     "zscore": (x - mean) / std. "asinh": asinh(x / softening) with softening = the band's robust
     noise (1.4826 x median absolute deviation), then z-scored.
     """
-    if kind not in NORMALISATIONS:
+    if method not in NORMALISATIONS:
         raise ConfigError(
-            f"unknown normalisation {kind!r}", f"choose one of {', '.join(NORMALISATIONS)}"
+            f"unknown normalisation {method!r}", f"choose one of {', '.join(NORMALISATIONS)}"
         )
-    if kind == "zscore":
+    if method == "zscore":
         return ZScore.fit(path, indices, max_objects=_STAT_OBJECTS, before=crop).to_dict()
     with CutoutFile(path) as cutouts:
         sample = np.sort(indices[: min(indices.size, 256)])
@@ -115,18 +107,19 @@ def fit_normalisation(
 def normalisation_transform(stats: dict[str, Any]) -> Transform:
     """The transform that applies a `fit_normalisation` result."""
     zscore = ZScore(stats["mean"], stats["std"])
-    if stats["kind"] == "asinh":
+    if stats["kind"] in ("asinh",):
         return Compose([AsinhStretch(stats["softening"]), zscore])
     return zscore
 
 
 def _train_val_indices(
-    path: Path, seed: int, filter_blank: bool, split_scheme: str = "standard"
+    path: Path, split_seed: int, filter_blank: bool, split_scheme: str = "standard"
 ) -> tuple[np.ndarray, np.ndarray, int]:
     with CutoutFile(path) as cutouts:
         # The same split every protocol uses, so pretraining never sees a probe's test objects
-        # (under the disjoint scheme, no object that fine-tuning uses at all).
-        splits = split_indices(cutouts, seed=seed, scheme=split_scheme, role="pretrain")
+        # when the probe uses the same split seed (checked by check_encoder_split); under the
+        # disjoint scheme, no object that fine-tuning uses at all.
+        splits = split_indices(cutouts, seed=split_seed, scheme=split_scheme, role="pretrain")
     train, val = splits["train"], splits["val"]
     removed = 0
     if filter_blank:
@@ -138,7 +131,7 @@ def _train_val_indices(
     return train, val, removed
 
 
-def build_mae_data(
+def build_pretrain_data(
     path: str | os.PathLike[str],
     *,
     batch_size: int,
@@ -146,10 +139,10 @@ def build_mae_data(
     normalisation: str = "zscore",
     rotation_degrees: float = 0.0,
     filter_blank: bool = False,
-    seed: int = 0,
+    split_seed: int = 0,
     check_image_size: Callable[[int, int], None] | None = None,
     split_scheme: str = "standard",
-) -> MaeData:
+) -> PretrainData:
     """Train and validation datasets of a cutout file for MAE pretraining.
 
     Args:
@@ -160,7 +153,8 @@ def build_mae_data(
         rotation_degrees: 0 rotates by multiples of 90 degrees; > 0 also by a uniform angle in
             [-rotation_degrees, rotation_degrees] (bilinear).
         filter_blank: leave out training cutouts whose blank area exceeds 10 %.
-        seed: seed of the train/val split (the file's own `split` column wins).
+        split_seed: seed of the train/val/test split (the file's own `split` column wins); the
+            test and val objects of this split are never pretrained on.
         check_image_size: called with (image side after the crop, number of bands) before any
             statistics are computed, so a model that cannot take the images fails fast.
         split_scheme: "standard" (pretrain on the shared train split) or "disjoint" (pretrain
@@ -181,7 +175,7 @@ def build_mae_data(
         )
     if check_image_size is not None:
         check_image_size(side, len(bands))
-    train_idx, val_idx, removed = _train_val_indices(file, seed, filter_blank, split_scheme)
+    train_idx, val_idx, removed = _train_val_indices(file, split_seed, filter_blank, split_scheme)
     if train_idx.size < batch_size:
         raise InsufficientDataError(
             f"{file.name} has {train_idx.size} training cutouts, "
@@ -196,12 +190,14 @@ def build_mae_data(
         augment.append(RandomRotation(rotation_degrees))
     stats["bands"] = bands
     stats["crop_px"] = side
-    return MaeData(
+    return PretrainData(
         train=CutoutDataset(file, train_idx, transform=Compose([crop, norm, *augment])),
         val=CutoutDataset(file, val_idx, transform=Compose([crop, norm])),
         bands=bands,
         img_size=side,
         normalisation=stats,
-        data_hash=file_fingerprint(file),
+        data_hash=content_sha256(file),
         n_blank_removed=removed,
+        split_seed=split_seed,
+        split_scheme=split_scheme,
     )

@@ -10,11 +10,11 @@ import torch
 
 from astrobench.data.cutout_writer import write_cutouts
 from astrobench.errors import ConfigError, InsufficientDataError
-from astrobench.pretrain.mae_data import RandomRot90, blank_fractions, build_mae_data
+from astrobench.pretrain.image_data import RandomRot90, blank_fractions, build_pretrain_data
 
 
 def test_crop_and_normalisation_from_train_split(blob_cutouts: Path) -> None:
-    data = build_mae_data(blob_cutouts, batch_size=8, crop_px=8)
+    data = build_pretrain_data(blob_cutouts, batch_size=8, crop_px=8)
     assert data.img_size == 8 and data.bands == list("ugriz")
     assert data.train[0]["image"].shape == (5, 8, 8)
     train = torch.stack([data.train[i]["image"] for i in range(len(data.train))])
@@ -26,7 +26,7 @@ def test_crop_and_normalisation_from_train_split(blob_cutouts: Path) -> None:
 
 
 def test_asinh_normalisation_records_softening(blob_cutouts: Path) -> None:
-    data = build_mae_data(blob_cutouts, batch_size=8, normalisation="asinh")
+    data = build_pretrain_data(blob_cutouts, batch_size=8, normalisation="asinh")
     assert data.normalisation["kind"] == "asinh" and len(data.normalisation["softening"]) == 5
     assert torch.isfinite(data.train[0]["image"]).all()
 
@@ -51,7 +51,7 @@ def test_blank_cutouts_are_filtered(tmp_path: Path) -> None:
     )
     fractions = blank_fractions(path, np.arange(20))
     np.testing.assert_allclose(fractions[:6], [0.3] * 5 + [0.1])
-    data = build_mae_data(path, batch_size=2, filter_blank=True)
+    data = build_pretrain_data(path, batch_size=2, filter_blank=True)
     assert data.n_blank_removed > 0
     assert not set(data.train.indices.tolist()) & {0, 1, 2, 3, 4}
     assert 5 in data.train.indices.tolist() or 5 in data.val.indices.tolist()
@@ -59,6 +59,6 @@ def test_blank_cutouts_are_filtered(tmp_path: Path) -> None:
 
 def test_too_small_file_and_oversized_crop(blob_cutouts: Path) -> None:
     with pytest.raises(InsufficientDataError, match="fewer than one batch"):
-        build_mae_data(blob_cutouts, batch_size=1000)
+        build_pretrain_data(blob_cutouts, batch_size=1000)
     with pytest.raises(ConfigError, match="larger than"):
-        build_mae_data(blob_cutouts, batch_size=8, crop_px=17)
+        build_pretrain_data(blob_cutouts, batch_size=8, crop_px=17)

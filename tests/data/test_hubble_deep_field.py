@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from astrobench.data.cutout_file import CutoutFile
-from astrobench.data.hdf import DetectionSettings, make_hdf_cutouts, save_cutout_grid
+from astrobench.data.hubble_deep_field import DetectionSettings, make_hdf_cutouts, save_cutout_grid
 from astrobench.data.validate import validate_cutout_file
 from astrobench.errors import ConfigError, InsufficientDataError
 
@@ -60,7 +60,7 @@ def test_sources_at_the_edge_are_left_out(tmp_path: Path) -> None:
 
 def test_real_hubble_deep_field_gives_over_100_valid_cutouts(tmp_path: Path, run_cli) -> None:
     code, out, _ = run_cli(
-        "data", "hdf", "--out", tmp_path / "hdf.h5", "--grid", tmp_path / "g.png"
+        "data", "hubble-deep-field", "--out", tmp_path / "hdf.h5", "--grid", tmp_path / "g.png"
     )
     assert code == 0 and "cutouts of 32 px" in out
     report = validate_cutout_file(tmp_path / "hdf.h5")

@@ -1,0 +1,34 @@
+"""A cutout file handle that each process opens for itself (h5py handles survive no fork/pickle).
+
+Datasets read by DataLoader worker processes hold a `ProcessLocalCutouts` instead of an open
+`CutoutFile`: `get()` reopens the file when called from a process other than the one that
+opened it, and pickling drops the handle, so every worker opens its own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from astrobench.data.cutout_file import CutoutFile, NanPolicy
+
+
+class ProcessLocalCutouts:
+    """Lazily opened, per-process `CutoutFile` of `path`."""
+
+    def __init__(self, path: str | os.PathLike[str], nan_policy: NanPolicy = "error") -> None:
+        self.path = Path(path)
+        self.nan_policy: NanPolicy = nan_policy
+        self._file: CutoutFile | None = None
+        self._pid = -1
+
+    def get(self) -> CutoutFile:
+        """The open file of this process (opened on first use, or after a fork)."""
+        if self._file is None or self._pid != os.getpid():
+            self._file = CutoutFile(self.path, nan_policy=self.nan_policy)
+            self._pid = os.getpid()
+        return self._file
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_file": None, "_pid": -1}
