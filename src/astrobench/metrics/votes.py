@@ -126,7 +126,8 @@ def vote_metrics(
 ) -> dict[str, float]:
     """Every vote metric as flat keys: `nll` (mean negative log-likelihood per galaxy, summed
     over questions), `fraction_mae` (mean |predicted - observed| over answered questions),
-    `<question>/accuracy`, `<question>/f1`, `<question>/n`, and their means over questions."""
+    `<question>/accuracy`, `<question>/f1`, `<question>/n` (accuracy and F1 left out where no
+    galaxy could be scored), and their means over the scored questions."""
     counts = np.asarray(counts)
     ll = dirichlet_multinomial_log_likelihood(counts, concentrations, schema)  # [n, Q]
     predicted = fractions_from_concentrations(concentrations, schema)
@@ -136,9 +137,8 @@ def vote_metrics(
         "fraction_mae": float(np.nanmean(np.abs(predicted - observed))),
     }
     per_question = derived_morphology(counts, predicted, schema, min_votes, min_asked_fraction)
-    for name, scores in per_question.items():
-        for key, value in scores.items():
-            metrics[f"{name}/{key}"] = value
+    for name, scores in per_question.items():  # an unscored question has only its n = 0
+        metrics.update({f"{name}/{k}": v for k, v in scores.items() if np.isfinite(v)})
     scored = [s for s in per_question.values() if s["n"] > 0]
     metrics["mean_accuracy"] = float(np.mean([s["accuracy"] for s in scored])) if scored else 0.0
     metrics["mean_f1"] = float(np.mean([s["f1"] for s in scored])) if scored else 0.0

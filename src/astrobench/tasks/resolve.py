@@ -38,7 +38,7 @@ def resolve_task(
     Raises MissingColumnError for an absent column, UnknownNameError for an unknown `kind`,
     ConfigError when the columns do not suit the kind or an option is unknown.
     """
-    columns = target_columns(target)
+    columns = _expanded(cutouts, target_columns(target))
     cutouts.require_columns(list(columns))
     cls = TASKS.get(kind) if kind else _strongest_claim(cutouts, columns)
     options = dict(options or {})
@@ -52,6 +52,15 @@ def resolve_task(
     task: Task = cls.from_file(cutouts, columns, options)
     _check_headline(task, cutouts)
     return task
+
+
+def _expanded(cutouts: CutoutFile, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns a target word stands for (e.g. `votes`), or the columns as given."""
+    for name in TASKS.names():
+        expanded = TASKS.get(name).expand_target(cutouts, columns)
+        if expanded is not None:
+            return tuple(expanded)
+    return columns
 
 
 def _strongest_claim(cutouts: CutoutFile, columns: tuple[str, ...]) -> type[Task]:
