@@ -52,7 +52,7 @@ def test_finetuning_splits_its_own_pool_70_10_20(four_hundred: Path) -> None:
 
 
 def test_pretraining_data_and_trained_protocols_use_the_scheme(four_hundred: Path) -> None:
-    from astrobench.pretrain.mae_data import _train_val_indices
+    from astrobench.pretrain.image_data import _train_val_indices
     from astrobench.protocols.trained_data import select_trained_cell
     from astrobench.tasks.resolve import resolve_task
 
