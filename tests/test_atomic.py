@@ -24,7 +24,7 @@ def test_write_json_atomic_round_trips(tmp_path: Path) -> None:
 def test_failed_write_keeps_old_content_and_leaves_no_temp(tmp_path: Path) -> None:
     path = tmp_path / "data.bin"
     write_bytes_atomic(path, b"old")
-    with pytest.raises(RuntimeError), atomic_open(path, "wb") as handle:
+    with pytest.raises(RuntimeError, match="killed"), atomic_open(path, "wb") as handle:
         handle.write(b"half of the new")
         raise RuntimeError("killed")
     assert path.read_bytes() == b"old"

@@ -28,7 +28,7 @@ def test_register_and_get() -> None:
 def test_unknown_name_suggests_close_matches() -> None:
     registry: Registry = Registry("widget")
     registry.register("vit_tiny_p8")(object())
-    with pytest.raises(UnknownNameError) as caught:
+    with pytest.raises(UnknownNameError, match="unknown widget 'vit_tiny_p9'") as caught:
         registry.get("vit_tiny_p9")
     assert "unknown widget 'vit_tiny_p9'" in caught.value.one_line()
     assert "did you mean vit_tiny_p8" in caught.value.one_line()

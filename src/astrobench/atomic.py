@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from astrobench.disk import storage_error, storage_failure
+
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -61,10 +63,21 @@ def commit_temporary(tmp: Path, path: Path) -> None:
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write; on success it becomes `path`, on error it is removed."""
     final = Path(path)
-    tmp = temporary_path_for(final)
+    try:
+        tmp = temporary_path_for(final)
+    except OSError as exc:
+        if storage_failure(exc) is None:
+            raise
+        raise storage_error(exc, final.parent) from exc
     try:
         yield tmp
         commit_temporary(tmp, final)
+    except OSError as exc:
+        written = tmp.stat().st_size if tmp.exists() else 0
+        tmp.unlink(missing_ok=True)
+        if storage_failure(exc) is None:
+            raise
+        raise storage_error(exc, final.parent, needed_bytes=written or None) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -87,3 +87,11 @@ class TrainingDivergedError(AstrobenchError):
 
 class CheckpointError(AstrobenchError):
     """No usable checkpoint could be loaded."""
+
+
+class StorageError(AstrobenchError):
+    """An output folder cannot take the files: disk full, read-only, or no permission."""
+
+
+class OutputLockedError(AstrobenchError):
+    """Another astrobench command is writing to the same --out folder."""

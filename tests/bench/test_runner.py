@@ -177,3 +177,26 @@ def test_parallel_workers_give_the_same_rows(reference: tuple[Path, Path], tmp_p
     summary = bench(suite, tmp_path / "parallel", workers=2, progress=False, maps=False)
     assert summary.ok and summary.n_run == 16
     assert _table(tmp_path / "parallel") == _table(reference_out)
+
+
+def test_a_missing_target_column_is_refused_before_any_cell(
+    small_cutouts: Path, tmp_path: Path
+) -> None:
+    from astrobench.bench.suite import parse_suite
+    from astrobench.errors import MissingColumnError
+
+    suite = parse_suite(
+        {
+            "name": "missing",
+            "datasets": {"small": {"path": str(small_cutouts), "targets": ["label", "log_mass"]}},
+            "backbones": ["vit_tiny_p8"],
+            "protocols": ["knn"],
+        }
+    )
+    with pytest.raises(MissingColumnError, match=r"dataset 'small'.*log_mass"):
+        bench(suite, tmp_path / "out", progress=False)
+    assert (
+        not ResultsStore(tmp_path / "out").rows()
+        if (tmp_path / "out" / "results.sqlite").exists()
+        else True
+    )

@@ -8,7 +8,9 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from astrobench.bench.store import ResultRow, ResultsStore
+import pytest
+
+from astrobench.bench.store import ResultRow, ResultsStore, predictions_relpath
 
 
 def test_round_trip_keeps_every_field(tmp_path: Path, make_row: Callable[..., ResultRow]) -> None:
@@ -87,3 +89,84 @@ def test_concurrent_writers_lose_nothing(
     store = ResultsStore(tmp_path)
     assert len(store.rows()) == 80
     assert store.integrity_check() == "ok"
+
+
+def test_rows_of_one_suite_leave_out_the_other_suite(
+    tmp_path: Path, make_row: Callable[..., ResultRow]
+) -> None:
+    store = ResultsStore(tmp_path)
+    for suite in ("alpha", "beta"):
+        for seed in (1, 0):
+            store.insert(
+                make_row(
+                    config_hash=f"{suite}{seed}", run_id=f"{suite}{seed}", suite=suite, seed=seed
+                )
+            )
+    assert [r.config_hash for r in store.rows("alpha")] == ["alpha0", "alpha1"]
+    assert [r.config_hash for r in store.rows("beta")] == ["beta0", "beta1"]
+    assert store.rows("gamma") == []
+    assert len(store.rows()) == 4
+    assert store.finished_hashes() == {"alpha0", "alpha1", "beta0", "beta1"}
+
+
+def test_rows_are_ordered_by_cell_not_by_insertion(
+    tmp_path: Path, make_row: Callable[..., ResultRow]
+) -> None:
+    store = ResultsStore(tmp_path)
+    cells = [("d2", "b", 1.0, 0), ("d1", "b", 1.0, 1), ("d1", "a", 0.1, 0), ("d1", "a", 1.0, 0)]
+    for i, (dataset, backbone, fraction, seed) in enumerate(cells):
+        store.insert(
+            make_row(
+                config_hash=f"h{i}",
+                run_id=f"h{i}",
+                dataset=dataset,
+                backbone=backbone,
+                fraction=fraction,
+                seed=seed,
+            )
+        )
+    order = [(r.dataset, r.backbone, r.fraction, r.seed) for r in store.rows()]
+    assert order == sorted(cells)
+
+
+def test_a_failed_insert_leaves_no_row(tmp_path: Path, make_row: Callable[..., ResultRow]) -> None:
+    store = ResultsStore(tmp_path)
+    bad = make_row(config={"not json": object()})
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        store.insert(bad)
+    store.insert(make_row(config_hash="ok", run_id="ok"))
+    assert [r.config_hash for r in store.rows()] == ["ok"]
+    assert store.predictions_file(store.rows()[0]) == tmp_path / "predictions/h0.npz"
+
+
+def test_predictions_live_in_the_predictions_folder() -> None:
+    assert predictions_relpath("abc") == "predictions/abc.npz"
+
+
+def test_an_insert_failing_inside_its_transaction_is_rolled_back(
+    tmp_path: Path, make_row: Callable[..., ResultRow]
+) -> None:
+    store = ResultsStore(tmp_path)
+    store.insert(make_row(config_hash="kept", run_id="kept"))
+    with pytest.raises(
+        sqlite3.IntegrityError, match=r"NOT NULL constraint failed: results\.dataset"
+    ):
+        store.insert(make_row(config_hash="bad", run_id="bad", dataset=None))
+    store.insert(make_row(config_hash="after", run_id="after"))  # the database is not locked
+    assert sorted(r.config_hash for r in store.rows()) == ["after", "kept"]
+
+
+def test_column_types_follow_the_field_kinds(tmp_path: Path) -> None:
+    """Numbers are stored as numbers (a TEXT fraction would come back as '1.0')."""
+    from astrobench.bench.store import _sql_type
+
+    expected = {"fraction": "REAL", "seed": "INTEGER", "higher_is_better": "INTEGER",
+                "train_seconds": "REAL", "energy_kwh": "REAL", "co2_kg": "REAL",
+                "throughput_per_second": "REAL", "params_total": "INTEGER",
+                "peak_ram_bytes": "INTEGER", "n_test": "INTEGER", "suite": "TEXT",
+                "metrics": "TEXT", "config_hash": "TEXT"}  # fmt: skip
+    assert {name: _sql_type(name) for name in expected} == expected
+    ResultsStore(tmp_path)
+    with sqlite3.connect(tmp_path / "results.sqlite") as connection:
+        declared = {r[1]: r[2] for r in connection.execute("PRAGMA table_info(results)")}
+    assert {name: declared[name] for name in expected} == expected

@@ -110,6 +110,30 @@ def test_a_protocol_listed_twice_alike_is_one_cell_per_grid_point() -> None:
     assert [c.config_hash for c in twice] == [c.config_hash for c in once]
 
 
+def test_dataset_rewritten_in_place_with_same_size_gets_new_cell_hashes(
+    tmp_path: Path, small_cutouts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import h5py
+    import numpy as np
+
+    monkeypatch.setenv("ASTROBENCH_HOME", str(tmp_path / "home"))
+    raw = _suite(
+        datasets={"mine": {"path": str(small_cutouts), "targets": ["label"]}},
+        pretrain=[],
+        backbones=["vit_tiny_p8"],
+        protocols=["knn"],
+    )
+    before = {c.config_hash for c in expand_grid(parse_suite(raw))}
+    size = small_cutouts.stat().st_size
+    with h5py.File(small_cutouts, "r+") as h5:  # relabel in place: same size on disk
+        labels = h5["catalog/label"][()]
+        h5["catalog/label"][...] = np.roll(labels, 1)
+    assert small_cutouts.stat().st_size == size
+    after = {c.config_hash for c in expand_grid(parse_suite(raw))}
+    assert before.isdisjoint(after)
+    assert {c.config_hash for c in expand_grid(parse_suite(raw))} == after  # stable again
+
+
 def test_a_dataset_without_targets_is_pretrained_on_and_has_no_cells() -> None:
     datasets = {
         "desi": {"synth": {"preset": "desi-ls", "n": 50}},

@@ -76,6 +76,12 @@ def test_band_indices_and_unknown_band(small_cutouts: Path) -> None:
         assert cutouts.band_indices(["g", "r", "z"]) == [1, 2, 4]
         with pytest.raises(BandError, match=r"band\(s\) y not in the file's bands u,g,r,i,z"):
             cutouts.band_indices(["g", "y"])
+        with pytest.raises(BandError, match="y, w not in") as error:
+            cutouts.band_indices(["y", "g", "w"])
+        assert error.value.one_line() == (
+            f"{small_cutouts}: band(s) y, w not in the file's bands u,g,r,i,z "
+            "(hint: choose bands from those the file has)"
+        )
 
 
 def test_missing_column_names_the_column(small_cutouts: Path) -> None:
@@ -87,7 +93,10 @@ def test_missing_column_names_the_column(small_cutouts: Path) -> None:
 
 
 def test_out_of_range_index(small_cutouts: Path) -> None:
-    with CutoutFile(small_cutouts) as cutouts, pytest.raises(IndexError):
+    with (
+        CutoutFile(small_cutouts) as cutouts,
+        pytest.raises(IndexError, match=r"object index out of range 0\.\.59"),
+    ):
         cutouts.read_images([60])
 
 
@@ -241,9 +250,13 @@ def test_sigkilled_writer_never_leaves_a_complete_file(tmp_path: Path, run_cli) 
     leftovers = _leftovers(tmp_path)
     assert leftovers, "the writer should have been killed while its temporary file existed"
     for candidate in [path, *leftovers]:
-        with pytest.raises(DataFormatError):
+        with pytest.raises(
+            DataFormatError, match=r"no such file|not a finished astrobench cutout file"
+        ):
             CutoutFile(candidate)
-        with pytest.raises(DataFormatError):
+        with pytest.raises(
+            DataFormatError, match=r"no such file|not a finished astrobench cutout file"
+        ):
             validate_cutout_file(candidate)
         code, _, err = run_cli("data", "validate", candidate)
         assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
@@ -252,3 +265,27 @@ def test_sigkilled_writer_never_leaves_a_complete_file(tmp_path: Path, run_cli) 
 def test_label_names_are_json(small_cutouts: Path) -> None:
     with h5py.File(small_cutouts, "r") as handle:
         assert json.loads(handle["catalog"].attrs["label_names"]) == ["a", "b", "c"]
+
+
+def test_spectrum_rows_dense_and_sparse_reads_agree(tmp_path: Path) -> None:
+    from astrobench.data.cutout_writer import write_cutouts
+
+    rng = np.random.default_rng(0)
+    spectra = rng.normal(size=(50, 12)).astype(np.float32)
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((50, 1, 4, 4), np.float32),
+        {"object_id": np.arange(50)},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        spectra=spectra,
+        spectra_ivar=spectra**2,
+        wavelength_angstrom=np.arange(12, dtype=np.float32),
+    )
+    with CutoutFile(path) as cutouts:
+        for rows in (np.array([3, 4, 6]), np.array([0, 20, 49]), np.array([7])):
+            np.testing.assert_array_equal(cutouts.read_spectrum_rows(rows), spectra[rows])
+            np.testing.assert_array_equal(
+                cutouts.read_spectrum_rows(rows, ivar=True), spectra[rows] ** 2
+            )
+        assert cutouts.has_spectra_ivar

@@ -57,7 +57,7 @@ def test_verified_download_lands_complete(kind: str, served_payload: str, tmp_pa
 
 def test_corrupted_download_is_rejected_and_discarded(served_payload: str, tmp_path: Path) -> None:
     wrong = hashlib.sha256(PAYLOAD[:-1]).hexdigest()
-    with pytest.raises(ChecksumError) as error:
+    with pytest.raises(ChecksumError, match=r"has sha256 [0-9a-f]{64}, expected 843d6866") as error:
         download_file(
             served_payload,
             tmp_path / "cache" / "data.bin",
@@ -100,10 +100,10 @@ def test_killed_download_removes_its_partial_file(
 
     def interrupted(source: Any, out: Any, *args: Any) -> int:
         out.write(source.read(1000))
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt("test interrupt")
 
     monkeypatch.setattr(download, "_copy", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="test interrupt"):
         download_file(served_payload, tmp_path / "cache" / "data.bin", progress=False)
     assert _files(tmp_path / "cache") == []
     monkeypatch.setattr(download, "_copy", real_copy)
@@ -113,7 +113,7 @@ def test_killed_download_removes_its_partial_file(
 
 def test_http_error_is_one_line_with_the_manual_step(served_payload: str, tmp_path: Path) -> None:
     missing = served_payload.replace("data.bin", "gone.bin")
-    with pytest.raises(DownloadError) as error:
+    with pytest.raises(DownloadError, match=r"could not download .*gone.bin .HTTP 404") as error:
         download_file(
             missing, tmp_path / "gone.bin", manual_hint="or use --from PATH", progress=False
         )
@@ -142,7 +142,7 @@ def test_refused_connection_is_a_download_error(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(DownloadError):
+    with pytest.raises(DownloadError, match="offline or unreachable"):
         download_file(f"http://127.0.0.1:{port}/x", tmp_path / "x", timeout_s=5, progress=False)
 
 

@@ -52,9 +52,11 @@ def test_sources_at_the_edge_are_left_out(tmp_path: Path) -> None:
     image = _field([(5.0, 100.0, 2.5, 150), (120.0, 100.0, 2.5, 150)])
     with CutoutFile(make_hdf_cutouts(tmp_path / "e.h5", size_px=32, image_rgb=image)) as cutouts:
         assert len(cutouts) == 1 and cutouts.attrs["n_cut_at_edge"] == 1
-    with pytest.raises(InsufficientDataError):
+    with pytest.raises(
+        InsufficientDataError, match="no detected source lies 16 px inside the image"
+    ):
         make_hdf_cutouts(tmp_path / "none.h5", image_rgb=_field([]))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="--size must be at least 8 px, got 4"):
         make_hdf_cutouts(tmp_path / "tiny.h5", size_px=4, image_rgb=image)
 
 
@@ -82,4 +84,13 @@ def test_grid_of_a_written_file(tmp_path: Path) -> None:
         settings=DetectionSettings(threshold_sigma=5),
     )
     png = save_cutout_grid(path, tmp_path / "grid.png", n_side=2)
-    assert png.stat().st_size > 0
+    from PIL import Image
+
+    grid = np.asarray(Image.open(png).convert("L"), dtype=np.float64)  # [H, W]
+    assert grid.shape == (128, 128)  # 2 x 2 tiles of 1 inch at 64 dpi
+    # Each tile shows one centred source: its centre is bright, its corners are dark sky.
+    for row in range(2):
+        for col in range(2):
+            tile = grid[row * 64 : (row + 1) * 64, col * 64 : (col + 1) * 64]
+            centre, corner = tile[26:38, 26:38].max(), tile[6:14, 6:14].mean()
+            assert centre > 200 and corner < 120, (row, col, centre, corner)

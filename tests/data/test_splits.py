@@ -70,10 +70,16 @@ def test_continuous_column_is_binned() -> None:
 
 
 def test_bad_fractions() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="summing to 1, got"):
         stratified_split(np.zeros(10), 0, (0.5, 0.5, 0.5))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="three non-negative"):
+        stratified_split(np.zeros(10), 0, (1.2, -0.1, -0.1))
+    with pytest.raises(ConfigError, match="three non-negative"):
+        stratified_split(np.zeros(10), 0, (0.5, 0.5))
+    with pytest.raises(ConfigError, match=r"label fraction must be in \(0, 1\], got 0.0"):
         label_fraction_subset(np.arange(10), np.zeros(10), 0.0, 0)
+    with pytest.raises(ConfigError, match=r"got 1\.5"):
+        label_fraction_subset(np.arange(10), np.zeros(10), 1.5, 0)
 
 
 def test_file_split_column_wins(tmp_path: Path) -> None:
@@ -100,3 +106,91 @@ def test_split_indices_from_file_label(small_cutouts: Path) -> None:
             np.testing.assert_array_equal(first[name], again[name])
         labels = cutouts.column("label")
         assert np.bincount(labels[first["test"]]).tolist() == [2, 2, 2]
+
+
+def test_a_label_fraction_rounds_up_per_stratum() -> None:
+    """10 % of 15 objects is 1.5 labels: the stratum keeps 2 (rounding up), never 1."""
+    strata = np.repeat([0, 1], [15, 5])
+    subset = label_fraction_subset(np.arange(20), strata, 0.1, seed=0)
+    assert np.bincount(strata[subset]).tolist() == [2, 1]  # ceil(1.5) = 2, ceil(0.5) = 1
+    for fraction, expected in ((0.2, [3, 1]), (0.34, [6, 2]), (0.5, [8, 3]), (1.0, [15, 5])):
+        subset = label_fraction_subset(np.arange(20), strata, fraction, seed=0)
+        assert np.bincount(strata[subset]).tolist() == expected, fraction
+
+
+def test_fraction_of_a_tiny_stratum_keeps_at_least_one_and_is_nested() -> None:
+    strata = np.array([0, 0, 0, 1, 2, 2])
+    small = label_fraction_subset(np.arange(6), strata, 0.01, seed=4)
+    assert np.bincount(strata[small]).tolist() == [1, 1, 1]
+    for low, high in ((0.01, 0.4), (0.4, 0.7), (0.7, 1.0)):
+        a = set(label_fraction_subset(np.arange(6), strata, low, seed=4).tolist())
+        b = set(label_fraction_subset(np.arange(6), strata, high, seed=4).tolist())
+        assert a <= b, (low, high)
+
+
+def test_split_sizes_round_to_nearest_per_stratum() -> None:
+    """15 objects at 80/10/10: 1.5 rounds to 2 (val), 1.5 to 2 (test), the rest trains."""
+    split = stratified_split(np.zeros(15, dtype=np.int64), seed=0)
+    assert [len(split[k]) for k in ("train", "val", "test")] == [11, 2, 2]
+    split = stratified_split(np.zeros(14, dtype=np.int64), seed=0, fractions=(0.5, 0.3, 0.2))
+    assert [len(split[k]) for k in ("train", "val", "test")] == [7, 4, 3]  # 4.2 -> 4, 2.8 -> 3
+
+
+def test_a_split_column_beats_the_stratify_column_and_no_label_means_one_stratum(
+    small_cutouts: Path,
+) -> None:
+    with CutoutFile(small_cutouts) as cutouts:
+        by_label = split_indices(cutouts, seed=1)
+        by_nothing = split_indices(cutouts, seed=1, stratify=None)
+        by_missing = split_indices(cutouts, seed=1, stratify="no_such_column")
+    np.testing.assert_array_equal(
+        by_nothing["val"], stratified_split(np.zeros(60, dtype=np.int64), 1)["val"]
+    )
+    np.testing.assert_array_equal(by_missing["val"], by_nothing["val"])
+    assert not np.array_equal(by_label["val"], by_nothing["val"])
+
+
+def test_regression_strata_are_quantile_bins() -> None:
+    values = np.arange(20, dtype=np.float64)
+    np.testing.assert_array_equal(strata_for(values, n_bins=4), np.repeat([0, 1, 2, 3], 5))
+    np.testing.assert_array_equal(strata_for(np.array([3, 1, 2])), [3, 1, 2])  # labels as is
+    assert strata_for(np.array([np.nan, np.nan])).tolist() == [-1, -1]
+
+
+def test_few_shot_takes_exactly_n_of_each_class_from_the_given_indices() -> None:
+    labels = np.array([2, 0, 1, 0, 2, 1, 0, 1, 2, 0])
+    indices = np.arange(500, 510)
+    chosen = few_shot_subset(indices, labels, 2, seed=3)
+    assert chosen.dtype == np.int64 and list(chosen) == sorted(chosen)
+    assert set(chosen) <= set(indices)
+    assert np.bincount(labels[chosen - 500]).tolist() == [2, 2, 2]
+    np.testing.assert_array_equal(chosen, few_shot_subset(indices, labels, 2, seed=3))
+    assert not np.array_equal(chosen, few_shot_subset(indices, labels, 2, seed=4))
+    # exactly as many as a class has is fine; one more names that class
+    assert len(few_shot_subset(indices, labels, 3, seed=0)) == 9
+    with pytest.raises(InsufficientDataError, match="class 1 has only 3 labelled objects, 4 asked"):
+        few_shot_subset(indices, np.where(labels == 1, 1, 0), 4, seed=0)
+
+
+def test_strata_are_int64_and_a_value_on_a_bin_edge_goes_to_the_upper_bin() -> None:
+    values = np.array([0.0, 1.0, 2.0, 3.0, 4.0])  # quartile edges fall exactly on 1, 2 and 3
+    strata = strata_for(values, n_bins=4)
+    assert strata.dtype == np.int64 and strata.tolist() == [0, 1, 2, 3, 3]
+    labels = strata_for(np.array([2, 0, 1], dtype=np.int32))
+    assert labels.dtype == np.int64 and labels.tolist() == [2, 0, 1]
+    assert strata_for(np.array([True, False])).dtype == np.int64
+
+
+def test_split_indices_defaults_and_fractions(small_cutouts: Path) -> None:
+    with CutoutFile(small_cutouts) as cutouts:
+        default = split_indices(cutouts)
+        seed0 = split_indices(cutouts, seed=0)
+        halves = split_indices(cutouts, seed=0, fractions=(0.5, 0.25, 0.25))
+    for name in default:
+        np.testing.assert_array_equal(default[name], seed0[name])  # the default seed is 0
+    assert [len(halves[k]) for k in ("train", "val", "test")] == [30, 15, 15]  # 20 per class
+
+
+def test_a_zero_fraction_is_allowed() -> None:
+    split = stratified_split(np.zeros(10, dtype=np.int64), seed=0, fractions=(0.9, 0.1, 0.0))
+    assert [len(split[k]) for k in ("train", "val", "test")] == [9, 1, 0]

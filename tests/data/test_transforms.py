@@ -59,7 +59,7 @@ def test_asinh_stretch_per_band_softening() -> None:
     assert out[:, 0, 0].tolist() == pytest.approx([math.asinh(3.0), math.asinh(1.0)])
     with pytest.raises(BandError, match="3 values for an image with 2 bands"):
         AsinhStretch([1.0, 1.0, 1.0])(_sample(image))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"asinh softening must be > 0, got 0.0"):
         AsinhStretch(0.0)
 
 
@@ -93,7 +93,9 @@ def test_percentile_clip_per_band() -> None:
     assert float(out[1].max()) == pytest.approx(891.0)
     scaled = PercentileClip(10, 90, rescale=True)(_sample(image))["image"]
     assert float(scaled.min()) == 0 and float(scaled.max()) == pytest.approx(1.0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(
+        ConfigError, match="percentiles must satisfy 0 <= low < high <= 100, got 90, 10"
+    ):
         PercentileClip(90, 10)
 
 

@@ -89,3 +89,40 @@ def test_log_loss_matches_scikit_learn() -> None:
 def test_mismatched_lengths_are_rejected() -> None:
     with pytest.raises(ValueError, match="entries"):
         cm.accuracy(np.zeros(3), np.zeros(4))
+
+
+def test_empty_predictions_and_bad_probabilities_are_rejected() -> None:
+    with pytest.raises(ValueError, match="cannot score an empty set of predictions"):
+        cm.accuracy(np.array([], dtype=int), np.array([], dtype=int))
+    with pytest.raises(ValueError, match=r"probabilities must be \[3, n_classes\], got \(3,\)"):
+        cm.log_loss(np.array([0, 1, 1]), np.array([0.5, 0.5, 0.5]))
+    with pytest.raises(ValueError, match=r"must be \[3, n_classes\], got \(2, 2\)"):
+        cm.log_loss(np.array([0, 1, 1]), np.full((2, 2), 0.5))
+
+
+def test_empty_label_list_gives_an_empty_matrix() -> None:
+    matrix = cm.confusion_matrix(np.array([0, 1]), np.array([1, 1]), labels=[])
+    assert matrix.shape == (0, 0)
+    assert cm.per_class_f1(np.array([0, 1]), np.array([1, 1]), labels=[]).shape == (0,)
+
+
+def test_log_loss_renormalises_rows_and_clips_zeros() -> None:
+    probs = np.array([[2.0, 2.0], [0.0, 1.0]])  # rows renormalised to 0.5/0.5 and 0/1
+    expected = -(np.log(0.5) + np.log(1.0 / (1.0 + 1e-12))) / 2
+    assert cm.log_loss(np.array([0, 1]), probs) == pytest.approx(expected)
+    assert np.isfinite(cm.log_loss(np.array([0]), np.array([[0.0, 1.0]])))  # clipped, not inf
+
+
+def test_log_loss_is_computed_in_float64_whatever_the_input_dtype() -> None:
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=50)  # [50, 3]
+    y_true = rng.integers(0, 3, 50)
+    as_float32 = probs.astype(np.float32)
+    expected = -np.mean(np.log(as_float32.astype(np.float64)[np.arange(50), y_true]
+                               / as_float32.astype(np.float64).sum(axis=1)))  # fmt: skip
+    assert cm.log_loss(y_true, as_float32) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_confusion_matrix_counts_are_integers() -> None:
+    matrix = cm.confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]))
+    assert matrix.dtype == np.int64 and matrix.tolist() == [[1, 0], [1, 1]]

@@ -96,3 +96,48 @@ def test_outlier_fractions_reads_keys_in_threshold_order_and_the_legacy_key() ->
     assert list(found.items()) == [(0.05, 0.5), (0.15, 0.2)]
     assert photoz.outlier_fractions({"outlier_fraction": 0.3}) == {0.15: 0.3}
     assert photoz.outlier_key(0.05) == "outlier_fraction_0.05"
+
+
+def test_an_object_exactly_on_the_threshold_is_not_an_outlier() -> None:
+    # z = 0 makes Δz = ẑ exactly, so |Δz| = 0.15 is on the threshold without rounding error.
+    z_true = np.zeros(4)
+    z_pred = np.array([0.15, -0.15, 0.1500001, 0.0])
+    assert photoz.delta_z(z_true, z_pred)[0] == 0.15
+    assert photoz.outlier_fraction(z_true, z_pred) == pytest.approx(0.25)  # only 0.1500001
+    assert photoz.outlier_fraction(z_true, z_pred, threshold=0.1) == pytest.approx(0.75)
+    assert photoz.photoz_metrics(z_true, z_pred)["outlier_fraction_0.15"] == pytest.approx(0.25)
+
+
+def test_photoz_metrics_values_match_the_functions(hand_case) -> None:
+    z_true, z_pred = hand_case
+    scores = photoz.photoz_metrics(z_true, z_pred)
+    expected = {
+        "bias": -0.01,
+        "sigma_nmad": 0.14826,
+        "outlier_fraction_0.05": 0.6,
+        "outlier_fraction_0.15": 0.4,
+        "precision": 0.148,
+        "mse": np.mean((z_pred - z_true) ** 2),
+        "mae": np.mean(np.abs(z_pred - z_true)),
+        "r2": sk.r2_score(z_true, z_pred),
+        # Δz sorted: -0.3 -0.05 0 0.1 0.2; NumPy's linear percentiles at 15.865 and 84.135
+        "sigma68": (
+            np.percentile([0.1, -0.05, 0, 0.2, -0.3], 84.135)
+            - np.percentile([0.1, -0.05, 0, 0.2, -0.3], 15.865)
+        )
+        / 2,
+    }
+    assert set(scores) == set(expected)
+    for name, value in expected.items():
+        assert scores[name] == pytest.approx(value), name
+
+
+def test_outlier_fractions_skips_unparsable_keys_and_reads_the_legacy_key_alone() -> None:
+    found = photoz.outlier_fractions(
+        {"outlier_fraction_x": 9.0, "outlier_fraction_0.05": 0.5, "outlier_fraction_0.15": 0.2}
+    )
+    assert found == {0.05: 0.5, 0.15: 0.2}  # a key that is not a number is passed over
+    assert photoz.outlier_fractions({"outlier_fraction": 0.3}) == {0.15: 0.3}
+    assert photoz.outlier_fractions({"outlier_fraction_0.05": 0.5}) == {0.05: 0.5}  # no legacy
+    both = {"outlier_fraction": 0.3, "outlier_fraction_0.15": 0.2}
+    assert photoz.outlier_fractions(both) == {0.15: 0.2}  # the per-threshold key wins

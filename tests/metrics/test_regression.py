@@ -36,3 +36,8 @@ def test_r2_of_constant_truth_is_finite() -> None:
 def test_empty_input_is_rejected() -> None:
     with pytest.raises(ValueError, match="empty"):
         regression.mse(np.array([]), np.array([]))
+
+
+def test_mismatched_lengths_are_rejected() -> None:
+    with pytest.raises(ValueError, match="y_true has 3 entries but y_pred has 2"):
+        regression.mae(np.zeros(3), np.zeros(2))

@@ -23,7 +23,9 @@ def test_bands_that_do_not_fit_a_pretrained_model_name_the_strategies(tmp_path) 
     model = timm.create_model("resnet18", pretrained=False, num_classes=0)
     weights = tmp_path / "w.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    with pytest.raises(BandError) as caught:
+    with pytest.raises(
+        BandError, match="takes 3 input channels but the data has 5 bands"
+    ) as caught:
         create_backbone(f"timm:resnet18?file={weights}", bands=UGRIZ)
     assert "select:" in caught.value.hint and "inflate" in caught.value.hint
     backbone = create_backbone(f"timm:resnet18?file={weights}", bands=UGRIZ, adapt="select:g,r,z")
@@ -40,7 +42,9 @@ def test_select_feeds_the_named_bands_in_order() -> None:
         torch.testing.assert_close(
             adapted.forward_features(x), inner.forward_features(x[:, [3, 2, 1]])
         )
-    with pytest.raises(BandError):
+    with pytest.raises(
+        BandError, match=r"band\(s\) y asked by select: are not in the data\'s bands u,g,r,i,z"
+    ):
         create_backbone(RESNET_RGB, bands=UGRIZ, adapt="select:g,r,y")
 
 
@@ -64,5 +68,5 @@ def test_adapter_is_a_learned_1x1_conv_in_the_stem_group() -> None:
 
 
 def test_unknown_strategy_is_a_config_error() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="unknown band strategy 'squash'"):
         create_backbone(RESNET_RGB, bands=UGRIZ, adapt="squash")

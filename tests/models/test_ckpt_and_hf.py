@@ -45,7 +45,7 @@ def test_checkpoint_bands_must_match_the_data(tmp_path: Path) -> None:
 
 
 def test_missing_or_mismatched_checkpoint_is_a_checkpoint_error(tmp_path: Path) -> None:
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match=r"no encoder weights at .*nothing.safetensors"):
         create_backbone(f"ckpt:{tmp_path / 'nothing.safetensors'}")
     save_encoder(tmp_path, build_vit("vit_small", 8, 16, 5), SIDECAR)  # sidecar says vit_tiny
     with pytest.raises(CheckpointError, match="do not fit"):

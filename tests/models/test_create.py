@@ -19,7 +19,7 @@ def test_parse_spec_reads_scheme_name_and_options() -> None:
     assert (spec.scheme, spec.name, spec.options["pooling"]) == ("timm", "resnet18", "mean")
     assert spec.is_random_init
     assert parse_spec("vit_tiny_p8").registry_key == "builtin"
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"pretrained='maybe' .* is not a boolean"):
         parse_spec("timm:resnet18?pretrained=maybe").flag("pretrained", True)
 
 
@@ -62,7 +62,9 @@ def test_timm_random_init_resnet_embeds_five_bands() -> None:
 
 
 def test_timm_offline_weights_error_names_weights_and_local_file_option() -> None:
-    with pytest.raises(WeightsNotFoundError) as caught:
+    with pytest.raises(
+        WeightsNotFoundError, match=r"pretrained weights .* for timm:resnet18 are not available"
+    ) as caught:
         create_backbone("timm:resnet18")
     line = caught.value.one_line()
     assert "resnet18" in line and "?file=" in line and "\n" not in line
@@ -85,7 +87,7 @@ def test_timm_loads_weights_from_a_local_file(tmp_path: Path) -> None:
 def test_unknown_names_are_user_errors() -> None:
     with pytest.raises(UnknownNameError, match="vit_tiny_p8"):
         create_backbone("vit_tiny_p9")
-    with pytest.raises(UnknownNameError):
+    with pytest.raises(UnknownNameError, match="unknown timm model 'not_a_model_at_all'"):
         create_backbone("timm:not_a_model_at_all?pretrained=false")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="pooling 'cls' needs a transformer"):
         create_backbone("timm:resnet18?pretrained=false", pooling="cls")

@@ -33,5 +33,5 @@ def test_drop_path_makes_training_forward_stochastic_and_eval_deterministic() ->
 
 def test_rate_outside_unit_interval_is_a_config_error() -> None:
     backbone = create_backbone("vit_tiny_p8", bands=list("ugriz"), img_size=16)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"drop path rate must be in \[0, 1\), got 1\.0"):
         set_drop_path(backbone, 1.0)

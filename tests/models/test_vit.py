@@ -35,12 +35,12 @@ def test_pooling_does_not_change_the_weights() -> None:
 def test_vit_without_class_token_pools_by_mean() -> None:
     model = build_vit("vit_tiny", 8, 16, 3, pooling="mean", class_token=False)
     assert model.forward_features(torch.randn(1, 3, 16, 16)).shape == (1, 4, 192)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="pooling 'cls' needs a class token"):
         build_vit("vit_tiny", 8, 16, 3, pooling="cls", class_token=False)
 
 
 def test_bad_options_are_user_errors() -> None:
-    with pytest.raises(UnknownNameError):
+    with pytest.raises(UnknownNameError, match="unknown ViT architecture 'vit_gigantic'"):
         build_vit("vit_gigantic", 8, 32, 3)
     with pytest.raises(ConfigError, match="does not divide"):
         build_vit("vit_tiny", 7, 32, 3)

@@ -33,8 +33,16 @@ def test_asinh_normalisation_records_softening(blob_cutouts: Path) -> None:
 
 def test_rot90_is_lossless() -> None:
     image = torch.arange(2 * 4 * 4.0).reshape(2, 4, 4)
-    rotated = RandomRot90(generator=torch.Generator().manual_seed(1))({"image": image})["image"]
-    assert sorted(rotated.flatten().tolist()) == sorted(image.flatten().tolist())
+    rotate = RandomRot90(generator=torch.Generator().manual_seed(1))
+    turns = []
+    for _ in range(40):
+        rotated = rotate({"image": image})["image"]
+        (k,) = [k for k in range(4) if torch.equal(rotated, torch.rot90(image, k, dims=(1, 2)))]
+        turns.append(k)
+    # every draw is an exact quarter turn of the image, and all four turns occur
+    assert sorted(set(turns)) == [0, 1, 2, 3]
+    again = RandomRot90(generator=torch.Generator().manual_seed(1))
+    assert torch.equal(again({"image": image})["image"], torch.rot90(image, turns[0], dims=(1, 2)))
 
 
 def test_blank_cutouts_are_filtered(tmp_path: Path) -> None:

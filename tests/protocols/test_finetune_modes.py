@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.models.create import create_backbone
@@ -115,3 +116,32 @@ def test_layer_decay_gives_a_resnets_top_stage_one_step_of_decay():
     assert scale_of[id(named["backbone.model.conv1.weight"])] == 0.5**5
     head = [p for n, p in named.items() if n.startswith("head.")]
     assert head and all(scale_of[id(p)] == 1.0 for p in head)
+
+
+def test_unfreeze_keeps_the_backbone_fixed_then_trains_it(small_cutouts, tmp_path):
+    """3 epochs, unfreeze_after=2: the backbone is identical after epochs 1 and 2 (only the head
+    moved), and differs after epoch 3 (the whole model trains)."""
+    request = request_for(
+        small_cutouts,
+        "label",
+        tmp_path,
+        unfreeze_after=2,
+        train={"epochs": 3, "keep_every_k": 1, "warmup_epochs": 0},
+    )
+    result = PROTOCOLS.get("unfreeze")(request)
+    assert result.protocol == "unfreeze"
+    states = [
+        torch.load(tmp_path / "checkpoints" / f"epoch-{e:04d}.pt", weights_only=True)["model"]
+        for e in (1, 2, 3)
+    ]
+
+    def part(state: dict, prefix: str) -> dict:
+        return {k: v for k, v in state.items() if k.startswith(prefix)}
+
+    backbones = [part(s, "backbone.") for s in states]
+    heads = [part(s, "head.") for s in states]
+    assert backbones[0] and heads[0]
+    assert all(torch.equal(backbones[0][k], backbones[1][k]) for k in backbones[0])
+    assert any(not torch.equal(heads[0][k], heads[1][k]) for k in heads[0])
+    changed = [k for k in backbones[1] if not torch.equal(backbones[1][k], backbones[2][k])]
+    assert len(changed) > len(backbones[1]) // 2, changed

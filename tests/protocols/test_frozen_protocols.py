@@ -207,3 +207,32 @@ def test_logistic_path_walks_past_the_majority_class_plateau() -> None:
     majority_only = float(np.mean(y_test == 0))
     assert c > 1e-3
     assert float(np.mean(test_pred == y_test)) > majority_only + 0.03
+
+
+def _angles(degrees: list[float]) -> np.ndarray:
+    radians = np.deg2rad(np.asarray(degrees, dtype=np.float64))
+    return np.stack([np.cos(radians), np.sin(radians)], axis=1).astype(np.float32)  # [n, 2]
+
+
+def test_knn_chooses_k_on_validation_for_classification() -> None:
+    """Ten class-0 neighbours near 0°, two class-1 ones near 90°; near-uniform votes (T = 100).
+    k = 1 is right on validation, k = 12 votes the majority class. The test split must be
+    predicted with the k that won on validation: choosing the worst k changes the test result."""
+    from astrobench.protocols.frozen import FrozenSplit
+    from astrobench.protocols.knn import KnnSettings, fit_knn
+
+    task = ClassificationTask(("label",), n_classes=2, class_names=("round", "edge"))
+    split = FrozenSplit(
+        x_train=_angles([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 89, 90]),
+        y_train=np.array([0] * 10 + [1] * 2),
+        x_val=_angles([88, 3.5]),
+        y_val=np.array([1, 0]),
+        x_test=_angles([87, 2.5, 89.5]),
+        y_test=np.array([1, 0, 1]),
+        test_indices=np.arange(3),
+    )
+    chosen = fit_knn(split, task, KnnSettings(ks=[12, 1], temperature=100.0), seed=0)
+    assert chosen.hyperparameters["k"] == 1
+    assert chosen.y_pred.tolist() == [1, 0, 1]
+    worst = fit_knn(split, task, KnnSettings(ks=[12], temperature=100.0), seed=0)
+    assert worst.y_pred.tolist() == [0, 0, 0]  # the k that lost on validation is wrong on test

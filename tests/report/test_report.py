@@ -110,3 +110,17 @@ def test_fraction_curves_accept_seeds_that_agree_exactly() -> None:
     ]
     png = figures.fraction_curves(summarise(rows), "accuracy vs label fraction")
     assert png.startswith(b"\x89PNG")
+
+
+def test_photoz_leaderboard_shows_bias_and_eta_at_both_thresholds(results_dir: Path) -> None:
+    from astrobench.bench.aggregate import summarise
+    from astrobench.bench.store import ResultsStore
+
+    markdown = report(results_dir).markdown.read_text()
+    section = markdown[markdown.index("/ redshift") :]
+    header = next(line for line in section.splitlines() if line.startswith("| backbone"))
+    assert "| outlier_fraction_0.05 | outlier_fraction_0.15 | bias |" in header
+    for group in summarise(ResultsStore(results_dir).rows()):
+        if group.task == "redshift" and group.fraction == 1.0:
+            eta = group.metrics["outlier_fraction_0.05"]
+            assert f"{eta.mean:.4g} ± {eta.std:.2g}" in section

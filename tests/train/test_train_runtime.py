@@ -59,7 +59,7 @@ def test_cyclic_peaks_decay_over_the_run_not_only_within_a_cycle() -> None:
 
 
 def test_bad_config_is_a_config_error():
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="unknown precision 'fp8'"):
         TrainConfig(precision="fp8")  # type: ignore[arg-type]
 
 
@@ -101,7 +101,9 @@ def test_resume_skips_batches_without_loading_them(tmp_path):
 
 
 def test_nan_loss_names_step_and_object_indices(tmp_path):
-    with pytest.raises(TrainingDivergedError) as error:
+    with pytest.raises(
+        TrainingDivergedError, match="training diverged: loss is nan at step"
+    ) as error:
         run(tmp_path, nan_at=7, epochs=1)
     message = str(error.value)
     assert "step" in message and "7" in message.split("object indices")[1]
@@ -124,13 +126,13 @@ def test_damaged_newest_checkpoint_falls_back_with_warning(tmp_path):
         state, path = load_latest(folder)
     assert path.name == PREVIOUS and state["global_step"] >= 1
     (folder / PREVIOUS).write_bytes(b"")
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match=r"no readable checkpoint in .*last.pt.*previous.pt"):
         load_latest(folder)
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):
     run(tmp_path, epochs=1)
-    with pytest.raises(CheckpointError, match="different training settings"):
+    with pytest.raises(CheckpointError, match=r"another run \(epochs, lr differ\)"):
         run(tmp_path, resume=True, epochs=2, lr=0.5)
 
 
@@ -167,7 +169,7 @@ def test_resume_with_more_epochs_is_refused_because_the_schedule_would_change(tm
     """The cosine schedule spans `epochs`: resuming a 1-epoch run as a 2-epoch one would put the
     remaining steps on a different curve, matching neither run."""
     run(tmp_path, epochs=1)
-    with pytest.raises(CheckpointError, match="different training settings"):
+    with pytest.raises(CheckpointError, match=r"another run \(epochs differ\)"):
         run(tmp_path, resume=True, epochs=2)
 
 
@@ -193,3 +195,53 @@ def test_skip_policy_works_under_fp16_mixed_precision(tmp_path):
     ]
     assert fp16.global_steps == fp32.global_steps
     assert math.isfinite(fp16.epochs[-1].train_loss)
+
+
+def test_layer_scales_decay_from_the_top_group() -> None:
+    assert layer_scales(1, 0.5) == [1.0]
+    assert layer_scales(3, 0.1) == pytest.approx([0.01, 0.1, 1.0])
+
+
+def test_param_groups_bucket_by_depth_and_decay() -> None:
+    from torch import nn
+
+    from astrobench.train.layer_decay import skips_weight_decay
+
+    model = nn.Sequential()
+    model.add_module("stem", nn.Linear(2, 2))
+    model.add_module("block", nn.Linear(2, 2))
+    model.add_module("head", nn.Linear(2, 3))
+    model.stem.register_parameter("pos_embed", nn.Parameter(torch.zeros(1, 2, 2)))
+    depth = [["stem.weight", "stem.bias", "stem.pos_embed"], ["block.weight", "block.bias"]]
+    groups = param_groups(model, 0.1, depth, layer_decay=0.5, prefix="")
+    summary = [(g["lr_scale"], g["weight_decay"], len(g["params"])) for g in groups]
+    # sorted by (scale, decay): stem (0.5) without decay (bias, pos_embed), stem with decay,
+    # then scale 1: block and head biases, block and head weights
+    assert summary == [(0.5, 0.0, 2), (0.5, 0.1, 1), (1.0, 0.0, 2), (1.0, 0.1, 2)]
+    assert skips_weight_decay("stem.pos_embed", model.stem.pos_embed)  # 3-D, but a token
+    assert not skips_weight_decay("stem.weight", model.stem.weight)
+    for name in ("cls_token", "dist_token", "reg_token", "mask_token", "position_embedding"):
+        assert skips_weight_decay(f"x.{name}", nn.Parameter(torch.zeros(1, 1, 4)))
+    # no layer decay: one scale for all; a prefix places the backbone inside the model
+    flat = param_groups(model, 0.1, depth, layer_decay=1.0)
+    assert {g["lr_scale"] for g in flat} == {1.0}
+    wrapped = nn.Sequential()
+    wrapped.add_module("backbone", model)
+    prefixed = param_groups(wrapped, 0.1, depth, layer_decay=0.5, prefix="backbone.")
+    assert [(g["lr_scale"], len(g["params"])) for g in prefixed][:2] == [(0.5, 2), (0.5, 1)]
+    # without depth groups every parameter has scale 1
+    assert {g["lr_scale"] for g in param_groups(model, 0.1)} == {1.0}
+
+
+def test_set_trainable_trains_exactly_the_named_parameters() -> None:
+    from torch import nn
+
+    from astrobench.train.layer_decay import set_trainable, trainable_names
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    set_trainable(model, ["1.weight"])
+    assert trainable_names(model) == ["1.weight"]
+    set_trainable(model, [])
+    assert trainable_names(model) == []
+    set_trainable(model, None)
+    assert trainable_names(model) == ["0.weight", "0.bias", "1.weight", "1.bias"]

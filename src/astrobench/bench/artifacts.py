@@ -24,7 +24,7 @@ from astrobench.bench.suite import (
     dataset_identity,
     pretrain_step_name,
 )
-from astrobench.errors import ConfigError, DataFormatError
+from astrobench.errors import AstrobenchError, ConfigError, DataFormatError
 
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
@@ -46,6 +46,8 @@ def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> di
             continue
         assert spec.synth is not None
         target = out / "data" / f"{name}-{config_hash(dataset_identity(suite, name))[:12]}.h5"
+        if not target.resolve().is_relative_to(out.resolve()):
+            raise ConfigError(f"dataset {name!r} would be written outside {out}")
         if target.is_file():
             say(f"dataset {name}: reusing {target}")
         else:
@@ -68,32 +70,69 @@ def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> di
     return paths
 
 
+def check_targets(suite: Suite, data_paths: dict[str, Path]) -> None:
+    """Every target of every dataset resolves to a task (its columns exist, its kind fits, its
+    headline is a metric of it), before pretraining or any cell runs."""
+    from astrobench.data.cutout_file import open_cutouts
+    from astrobench.tasks.resolve import resolve_task
+
+    for name, spec in suite.datasets.items():
+        if not spec.targets:
+            continue
+        with open_cutouts(data_paths[name]) as cutouts:
+            for target in spec.targets:
+                try:
+                    resolve_task(cutouts, target.column, target.task, target.task_options())
+                except AstrobenchError as error:
+                    raise type(error)(f"dataset {name!r}: {error.message}", error.hint) from None
+
+
 def resolve_backbones(
     suite: Suite, out: Path, data_paths: dict[str, Path], *, say: Say, progress: bool
 ) -> dict[str, str]:
     """Backbone name -> spec for protocols; `pretrained:<name>` runs (or reuses) its step."""
     specs = {}
     for backbone in suite.backbones:
-        name = pretrain_step_name(backbone)
-        if name is None:
-            specs[backbone] = backbone
-            continue
-        step = suite.pretrain_step(name)
-        step_dir = pretrain_dir(suite, out, backbone)
-        encoder = step_dir / ENCODER_FILE
-        if encoder.is_file():
-            say(f"pretrain {step.name}: reusing {encoder}")
-        else:
-            say(f"pretrain {step.name}: {step.method} on {step.dataset} -> {step_dir}")
-            run_pretraining(step, data_paths[step.dataset], step_dir, progress=progress)
-            if not encoder.is_file():
-                raise ConfigError(
-                    f"pretrain {step.name}: {step.method} wrote no {ENCODER_FILE} in {step_dir}",
-                    "use a pretraining method that exports an encoder",
-                )
-        random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
-        specs[backbone] = f"ckpt:{encoder}{random_init}"
+        specs[backbone] = (
+            pretrained_spec(suite, backbone, out, data_paths, say=say, progress=progress)
+            if pretrain_step_name(backbone)
+            else backbone
+        )
     return specs
+
+
+def pretrained_spec(
+    suite: Suite, backbone: str, out: Path, data_paths: dict[str, Path], *, say: Say, progress: bool
+) -> str:
+    """`ckpt:` spec of `pretrained:<name>[?modality=m]`, running (or reusing) its step and the
+    steps it is built on; `?modality=m` picks one encoder of a step that writes several."""
+    name = pretrain_step_name(backbone)
+    assert name is not None
+    step = suite.pretrain_step(name)
+    step_dir = pretrain_dir(suite, out, backbone)
+    modality = backbone.partition("?modality=")[2]
+    encoder = step_dir / modality / ENCODER_FILE if modality else step_dir / ENCODER_FILE
+    if encoder.is_file():
+        say(f"pretrain {step.name}: reusing {encoder}")
+    else:
+        settings = {
+            key: pretrained_spec(suite, value, out, data_paths, say=say, progress=progress)
+            if isinstance(value, str) and pretrain_step_name(value)
+            else value
+            for key, value in step.settings.items()
+        }
+        say(f"pretrain {step.name}: {step.method} on {step.dataset} -> {step_dir}")
+        resolved = step.model_copy(update={"settings": settings})
+        run_pretraining(resolved, data_paths[step.dataset], step_dir, progress=progress)
+        if not encoder.is_file():
+            raise ConfigError(
+                f"pretrain {step.name}: {step.method} wrote no {encoder.relative_to(step_dir)} "
+                f"in {step_dir}",
+                "use a pretraining method that exports an encoder (CLIP: add ?modality=image "
+                "or ?modality=spectrum)",
+            )
+    random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
+    return f"ckpt:{encoder}{random_init}"
 
 
 def pretrain_dir(suite: Suite, out: Path, backbone: str) -> Path:
@@ -138,7 +177,10 @@ def write_embedding_maps(
     written = []
     embed = dict(suite.settings.get("embed") or {})
     options = {k: embed[k] for k in MAP_EMBED_OPTIONS if embed.get(k)}
+    evaluated = {name for name, spec in suite.datasets.items() if spec.targets}
     for dataset, data in data_paths.items():
+        if dataset not in evaluated:  # only pretrained on: no protocol embeds it
+            continue
         for backbone, spec in backbone_specs.items():
             identity = {"b": spec, "d": str(data), **({"o": options} if options else {})}
             path = out / "maps" / f"{dataset}__{config_hash(identity)[:12]}.npz"
@@ -197,5 +239,5 @@ def project_2d(features: np.ndarray) -> tuple[np.ndarray, str]:
         import umap
     except ImportError:
         return reduced[:, :2].astype(np.float32), "PCA"
-    xy = umap.UMAP(n_components=2, random_state=0).fit_transform(reduced)
+    xy = umap.UMAP(n_components=2, random_state=0, n_jobs=1).fit_transform(reduced)
     return np.asarray(xy, dtype=np.float32), "UMAP of 10 PCs"

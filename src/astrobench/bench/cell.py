@@ -7,6 +7,7 @@ the cell either has a complete row with its predictions, or no row and is run ag
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +21,7 @@ from astrobench.bench.store import ResultRow, ResultsStore, predictions_relpath
 from astrobench.bench.suite import Cell, CostSpec
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
 from astrobench.tasks.base import Task
+from astrobench.tasks.posterior_scores import is_posterior_metric
 
 
 @dataclass(frozen=True)
@@ -43,19 +45,24 @@ class CellOutcome:
     ok: bool
     message: str = ""
     seconds: float = 0.0
+    bug: bool = False  # failed with a non-user error (logged in full under failures/)
 
 
 def run_cell(job: CellJob) -> CellOutcome:
     """Run the cell, store its predictions and row; failures come back as a message."""
-    from astrobench.errors import AstrobenchError
+    from astrobench.errors import AstrobenchError, StorageError
 
     try:
         seconds = _run_and_store(job)
+    except StorageError:
+        raise  # a full disk or read-only folder fails every cell: stop the grid
     except AstrobenchError as error:
         return CellOutcome(job.cell.config_hash, False, error.one_line())
     except Exception as error:  # a bug in one cell must not sink the whole grid; logged in full
         _log_failure(job, error)
-        return CellOutcome(job.cell.config_hash, False, f"{type(error).__name__}: {error}")
+        return CellOutcome(
+            job.cell.config_hash, False, f"{type(error).__name__}: {error}", bug=True
+        )
     return CellOutcome(job.cell.config_hash, True, seconds=seconds)
 
 
@@ -105,6 +112,9 @@ def bootstrap_intervals(
     if n_boot <= 0 or not names:
         return {}
     predictions = result.predictions
+    if not any(is_posterior_metric(name) for name in names):
+        # posterior metrics cost ~0.1-0.3 s per resample; leave them out when none is asked for
+        predictions = dataclasses.replace(predictions, samples=None)
 
     def score_rows(rows: np.ndarray) -> dict[str, float]:
         return task.score(predictions.take(rows))

@@ -26,12 +26,19 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from astrobench.atomic import write_json_atomic
-from astrobench.bench.artifacts import prepare_datasets, resolve_backbones, write_embedding_maps
+from astrobench.bench.artifacts import (
+    check_targets,
+    prepare_datasets,
+    resolve_backbones,
+    write_embedding_maps,
+)
 from astrobench.bench.cell import CellJob, CellOutcome, run_cell
 from astrobench.bench.store import ResultsStore
 from astrobench.bench.suite import Cell, Suite, expand_grid, load_suite
 from astrobench.errors import ConfigError
+from astrobench.out_lock import locked_output
 from astrobench.threads import thread_limit
+from astrobench.worker_guard import die_with_parent
 
 EXECUTORS = ("local", "ray")
 Say = Callable[[str], None]
@@ -47,6 +54,7 @@ class RunSummary:
     n_run: int = 0
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    n_bugs: int = 0  # failures that were not user errors
 
     @property
     def ok(self) -> bool:
@@ -82,7 +90,7 @@ def bench(
     if executor == "ray":
         _require_ray()  # before anything is written or generated
     say = _printer(progress)
-    with thread_limit(suite.torch_threads):
+    with locked_output(out, "bench"), thread_limit(suite.torch_threads):
         summary = _run(suite, out, workers, executor, say, progress, maps)
     summary.seconds = time.perf_counter() - started
     say(f"done in {summary.seconds:.0f} s; {len(summary.failures)} failed; results in {out}")
@@ -95,6 +103,7 @@ def _run(
     store = ResultsStore(out)
     write_json_atomic(out / "suite.json", suite.model_dump(mode="json"))
     data_paths = prepare_datasets(suite, out, say=say, progress=progress)
+    check_targets(suite, data_paths)  # a missing column or unsuitable kind: before any work
     backbone_specs = resolve_backbones(suite, out, data_paths, say=say, progress=progress)
     cells = expand_grid(suite)
     done = store.finished_hashes()
@@ -118,6 +127,7 @@ def _run(
         summary.n_run += 1
         if not outcome.ok:
             summary.failures.append(f"{_describe(cell)}: {outcome.message}")
+            summary.n_bugs += int(outcome.bug)
     if maps:
         write_embedding_maps(suite, out, data_paths, backbone_specs, say=say)
     return summary
@@ -142,7 +152,12 @@ def _execute_pool(
     the pool: the cells it took and those not yet run are reported failed — a re-run retries
     them — instead of the whole grid stopping without its summary."""
     # spawn, not fork: forking a process that has started torch's thread pools can deadlock.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=die_with_parent,  # a killed parent takes its workers with it
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = [pool.submit(cell_fn, job) for job in jobs]
         for job, future in zip(jobs, futures, strict=True):
             try:
@@ -241,8 +256,9 @@ def _threads_per_worker(workers: int) -> int | None:
 
 
 def _printer(progress: bool) -> Say:
+    # Progress goes to stdout: stderr carries only errors (at most two lines, docs/reliability.md).
     def say(message: str) -> None:
         if progress:
-            print(message, file=sys.stderr, flush=True)
+            print(message, flush=True)
 
     return say

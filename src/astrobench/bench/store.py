@@ -100,10 +100,15 @@ class ResultsStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        with closing(connection):
-            connection.execute("PRAGMA synchronous=FULL")
-            yield connection
+        try:
+            connection = sqlite3.connect(
+                self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None
+            )
+            with closing(connection):
+                connection.execute("PRAGMA synchronous=FULL")
+                yield connection
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from exc
 
     def insert(self, row: ResultRow) -> None:
         """Insert (or replace) one row in a single transaction."""
@@ -162,3 +167,18 @@ def _row_from_record(record: dict[str, Any]) -> ResultRow:
 def predictions_relpath(run_id: str) -> str:
     """Where a cell's predictions live, relative to the results folder."""
     return f"{PREDICTIONS_DIR}/{run_id}.npz"
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """A one-line user error for a full disk, a read-only folder or a damaged results file."""
+    from astrobench.disk import storage_error, storage_failure
+    from astrobench.errors import CorruptDataError
+
+    if storage_failure(exc) is not None:
+        return storage_error(exc, path.parent)
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return exc  # busy past the timeout: a real concurrency bug, not a user error
+    return CorruptDataError(
+        f"{path} is not a usable results database ({' '.join(str(exc).split())[:80]})",
+        "move the damaged file away; re-running the suite rebuilds it",
+    )

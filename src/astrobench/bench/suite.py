@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from astrobench.content_hash import content_sha256
 from astrobench.errors import ConfigError
+from astrobench.safe_yaml import load_yaml
 
 PRETRAINED_PREFIX = "pretrained:"
 RANDOM_PREFIX = "random:"  # `random:pretrained:<name>`: that encoder's architecture and input
 # preparation at random initialisation -- the fair baseline of a pretrained encoder.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 
 class _Strict(BaseModel):
@@ -32,7 +35,7 @@ class SynthSpec(_Strict):
     """A synthetic survey the runner generates once (and reuses while the spec is unchanged)."""
 
     preset: str = "sdss"
-    n: int = Field(gt=0)
+    n: int = Field(gt=0, le=100_000_000)  # the object limit of a cutout file
     seed: int = 0
     size: int | None = Field(default=None, gt=0)  # cutout side in pixels; None: the preset's own
     spectra: bool = False
@@ -81,7 +84,7 @@ class DatasetSpec(_Strict):
 class PretrainSpec(_Strict):
     """A self-supervised pretraining step whose encoder backbones can use as `pretrained:<name>`."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
     method: str = "mae"
     dataset: str
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -130,6 +133,18 @@ class Suite(_Strict):
     torch_threads: int | None = Field(default=None, ge=1)  # threads of this process (None: torch's)
     cost: CostSpec = Field(default_factory=CostSpec)
 
+    @field_validator("datasets")
+    @classmethod
+    def _safe_dataset_keys(cls, value: dict[str, DatasetSpec]) -> dict[str, DatasetSpec]:
+        # Keys name files under --out: no separators, no leading dot, nothing that escapes.
+        bad = [key for key in value if not _SAFE_NAME.fullmatch(key)]
+        if bad:
+            raise ValueError(
+                f"dataset key {bad[0]!r} must be letters, digits, '_', '.' or '-' and not start "
+                "with '.' (it names files under --out)"
+            )
+        return value
+
     @field_validator("protocols", mode="before")
     @classmethod
     def _names_to_specs(cls, value: Any) -> Any:
@@ -155,9 +170,15 @@ class Suite(_Strict):
     @model_validator(mode="after")
     def _references_exist(self) -> Suite:
         steps = {p.name for p in self.pretrain}
-        for step in self.pretrain:
+        for index, step in enumerate(self.pretrain):
             if step.dataset not in self.datasets:
                 raise ValueError(f"pretrain {step.name!r} uses unknown dataset {step.dataset!r}")
+            earlier = {p.name for p in self.pretrain[:index]}
+            for reference in step_references(step):
+                if pretrain_step_name(reference) not in earlier:
+                    raise ValueError(
+                        f"pretrain {step.name!r} uses {reference!r}, not an earlier pretrain step"
+                    )
         pretrained_on = {p.dataset for p in self.pretrain}
         for name, dataset in self.datasets.items():
             if not dataset.targets and name not in pretrained_on:
@@ -197,9 +218,15 @@ class Suite(_Strict):
 
 
 def pretrain_step_name(backbone: str) -> str | None:
-    """The pretraining step behind `pretrained:<name>` or `random:pretrained:<name>`, else None."""
-    spec = backbone.removeprefix(RANDOM_PREFIX)
+    """The pretraining step behind `pretrained:<name>[?modality=...]` or `random:pretrained:<name>`,
+    else None."""
+    spec = backbone.removeprefix(RANDOM_PREFIX).split("?", 1)[0]
     return spec[len(PRETRAINED_PREFIX) :] if spec.startswith(PRETRAINED_PREFIX) else None
+
+
+def step_references(step: PretrainSpec) -> list[str]:
+    """The `pretrained:<name>` values of a step's settings (e.g. CLIP's towers), in order."""
+    return [v for v in step.settings.values() if isinstance(v, str) and pretrain_step_name(v)]
 
 
 @dataclass(frozen=True)
@@ -232,10 +259,10 @@ def load_suite(path: str | Path) -> Suite:
     if not path.is_file():
         raise ConfigError(f"suite file {path} does not exist", "pass the path of a suite YAML file")
     try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ConfigError(f"suite file {path} is not valid YAML: {error}") from error
-    return parse_suite(raw, source=str(path))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"suite file {path} is not readable UTF-8 text ({error})") from error
+    return parse_suite(load_yaml(text, source=f"suite file {path}"), source=str(path))
 
 
 def parse_suite(raw: Any, source: str = "suite") -> Suite:
@@ -264,7 +291,11 @@ def config_hash(config: dict[str, Any]) -> str:
 
 
 def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
-    """What identifies a dataset's content: its synth spec, or its path and size."""
+    """What identifies a dataset's content: its synth spec, or the sha256 of its file's bytes.
+
+    A file rewritten in place (same path, even the same size) gets a new identity, so results of
+    the old content are never reused for the new one.
+    """
     spec = suite.datasets[name]
     if spec.synth is not None:
         dump = spec.synth.model_dump()
@@ -272,8 +303,8 @@ def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
             del dump["votes"]
         return {"synth": dump}
     assert spec.path is not None
-    size = spec.path.stat().st_size if spec.path.exists() else None
-    return {"path": str(spec.path), "bytes": size}
+    digest = content_sha256(spec.path) if spec.path.is_file() else None
+    return {"path": str(spec.path), "sha256": digest}
 
 
 def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
@@ -282,10 +313,10 @@ def backbone_identity(suite: Suite, backbone: str) -> dict[str, Any]:
     if name is None:
         return {"spec": backbone}
     step = suite.pretrain_step(name)
-    return {
-        "spec": backbone,
-        "pretrain": {**step.model_dump(), "data": dataset_identity(suite, step.dataset)},
-    }
+    recipe = {**step.model_dump(), "data": dataset_identity(suite, step.dataset)}
+    # A step built on other steps (CLIP on its towers) is identified by their recipes too.
+    recipe["uses"] = {ref: backbone_identity(suite, ref) for ref in step_references(step)}
+    return {"spec": backbone, "pretrain": recipe}
 
 
 def expand_grid(suite: Suite) -> list[Cell]:

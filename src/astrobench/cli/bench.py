@@ -27,10 +27,22 @@ def bench(
         f"{summary.n_run} cells run, {summary.n_skipped} reused; "
         f"results in {out / 'results.sqlite'}"
     )
-    for failure in summary.failures:
-        typer.echo(f"failed: {failure}", err=True)
-    if summary.failures:
+    if summary.n_bugs:  # a bug: every failure, and exit code 1
+        for failure in summary.failures:
+            typer.echo(f"failed: {failure}", err=True)
         raise typer.Exit(1)
+    if summary.failures:
+        from astrobench.atomic import atomic_open
+        from astrobench.errors import AstrobenchError
+
+        with atomic_open(out / "failures.txt") as handle:
+            handle.write("".join(f"{failure}\n" for failure in summary.failures))
+        raise AstrobenchError(
+            f"{len(summary.failures)} of {summary.n_run} cells failed; first: "
+            f"{summary.failures[0]}",
+            f"all are listed in {out / 'failures.txt'}; fix them and re-run (finished cells are "
+            "kept)",
+        )
 
 
 @app.command("report")
@@ -38,9 +50,17 @@ def report(
     results_dir: Path = typer.Argument(..., help="A results folder written by `astrobench bench`."),
 ) -> None:
     """Write DIR/report.md and a self-contained DIR/report.html from the results."""
+    import contextlib
+
+    from astrobench.out_lock import locked_output
     from astrobench.report.build import report as build_report
 
-    files = build_report(results_dir)
+    # Not while a bench run writes there; a missing folder is reported by build_report.
+    lock = (
+        locked_output(results_dir, "report") if results_dir.is_dir() else contextlib.nullcontext()
+    )
+    with lock:
+        files = build_report(results_dir)
     typer.echo(f"report: {files.html}  ({files.markdown}, {len(files.figures)} figures)")
 
 

@@ -24,12 +24,18 @@ def embed(
     cache_dir: Path | None = typer.Option(None, "--cache-dir"),
 ) -> None:
     """Embed every object of DATA with BACKBONE (cached: a second run loads the result)."""
-    import numpy as np
-
-    from astrobench.models.embeddings import embed_file
+    from astrobench.data.cutout_file import CutoutFile
 
     if out is not None and out.suffix not in (".npy", ".npz"):
         raise ConfigError(f"--out {out}: unknown format", "use a .npy or .npz file name")
+    with CutoutFile(data):  # a bad file is refused before torch and the model load
+        pass
+    import numpy as np
+
+    from astrobench.models.embeddings import embed_file
+    from astrobench.train.device import check_device
+
+    check_device(device)
     result = embed_file(
         backbone,
         data,

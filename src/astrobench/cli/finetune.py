@@ -96,6 +96,9 @@ def finetune(
     """Fine-tune a backbone on one target and score it on the test split."""
     from astrobench.errors import ConfigError
     from astrobench.protocols.finetune_run import finetune_run
+    from astrobench.train.device import check_device
+
+    check_device(device)
 
     if mode not in MODES:
         raise ConfigError(f"unknown --mode {mode!r}", f"use one of {', '.join(MODES)}")

@@ -74,6 +74,9 @@ def mae(
     import torch
 
     from astrobench.pretrain.mae_pretrainer import pretrain_mae
+    from astrobench.train.device import check_device
+
+    check_device(device)
 
     if threads > 0:
         torch.set_num_threads(threads)

@@ -46,6 +46,9 @@ def probe(
 ) -> None:
     """Embed DATA with BACKBONE once, fit every frozen head on every fraction and seed."""
     from astrobench.protocols.probe import probe as run_probe
+    from astrobench.train.device import check_device
+
+    check_device(device)
 
     embed: dict[str, Any] = {
         "batch_size": batch_size,
@@ -124,7 +127,7 @@ def _print_table(report: Any) -> None:
             str(len(row["seeds"])),
             headline.mean_std(3),
             headline.min_max(3),
-            *(summaries[m].mean_std(3) for m in metrics[1:] if m in summaries),
+            *(summaries[m].mean_std(3) if m in summaries else "–" for m in metrics[1:]),
         )
     console = Console()
     if not console.is_terminal:

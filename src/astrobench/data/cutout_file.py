@@ -7,7 +7,6 @@ the file and the object index. `validate_cutout_file` in validate.py scans every
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from functools import cached_property
@@ -19,7 +18,15 @@ import h5py
 import numpy as np
 
 from astrobench.data import cutout_format as fmt
+from astrobench.data.cutout_checks import (
+    check_cutout_structure,
+    check_labels,
+    parse_label_names,
+    read_bands,
+    read_pixel_scale,
+)
 from astrobench.errors import (
+    AstrobenchError,
     BandError,
     CorruptDataError,
     DataFormatError,
@@ -61,44 +68,15 @@ class CutoutFile:
 
     # --- structure -------------------------------------------------------------------------
     def _check_structure(self) -> None:
-        attrs = self._h5.attrs
-        if attrs.get("astrobench_format") != fmt.FORMAT_NAME:
+        try:
+            check_cutout_structure(self._h5, self.path)
+        except AstrobenchError:
+            raise
+        except (KeyError, TypeError, ValueError, OSError, RuntimeError) as exc:
             raise DataFormatError(
-                f"{self.path}: not a finished astrobench cutout file",
-                "its writer may have been killed; re-create it, or convert your data with "
-                "`astrobench data import`",
-            )
-        version = int(attrs.get("format_version", -1))
-        if version != fmt.FORMAT_VERSION:
-            raise DataFormatError(
-                f"{self.path}: cutout format_version {version}, this astrobench reads "
-                f"{fmt.FORMAT_VERSION}",
-                "upgrade astrobench or re-create the file",
-            )
-        missing = [key for key in fmt.REQUIRED_ROOT_ATTRS if key not in attrs]
-        if missing:
-            raise DataFormatError(f"{self.path}: missing root attributes {missing}")
-        if fmt.IMAGES not in self._h5 or fmt.CATALOG not in self._h5:
-            raise DataFormatError(f"{self.path}: missing /images or /catalog")
-        images = self._h5[fmt.IMAGES]
-        if images.ndim != 4:
-            raise DataFormatError(
-                f"{self.path}: /images has shape {images.shape}, not [N, C, H, W]"
-            )
-        if images.shape[1] != len(self.bands):
-            raise BandError(
-                f"{self.path}: /images has {images.shape[1]} channels but {len(self.bands)} "
-                f"band names {self.bands}",
-                "re-create the file with one band name per channel",
-            )
-        for name, column in self._h5[fmt.CATALOG].items():
-            if column.shape != (len(self),):
-                raise DataFormatError(
-                    f"{self.path}: catalog column {name!r} has {column.shape[0]} rows for "
-                    f"{len(self)} images"
-                )
-        if self.has_spectra and self._h5[fmt.SPECTRA].shape[0] != len(self):
-            raise DataFormatError(f"{self.path}: /spectra row count differs from /images")
+                f"{self.path}: unreadable cutout file structure ({_short(exc)})",
+                "re-create or re-download the file",
+            ) from exc
 
     # --- metadata ----------------------------------------------------------------------------
     @cached_property
@@ -117,7 +95,7 @@ class CutoutFile:
     @cached_property
     def bands(self) -> list[str]:
         """Band names, one per image channel."""
-        return [str(b.decode() if isinstance(b, bytes) else b) for b in self._h5.attrs["bands"]]
+        return read_bands(self._h5.attrs["bands"], self.path)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -127,7 +105,7 @@ class CutoutFile:
 
     @property
     def pixel_scale_arcsec(self) -> float:
-        return float(self._h5.attrs["pixel_scale_arcsec"])
+        return read_pixel_scale(self._h5.attrs["pixel_scale_arcsec"], self.path)
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -137,7 +115,7 @@ class CutoutFile:
     @cached_property
     def label_names(self) -> list[str] | None:
         raw = self._h5[fmt.CATALOG].attrs.get("label_names")
-        return None if raw is None else list(json.loads(raw))
+        return None if raw is None else parse_label_names(raw, self.path)
 
     @property
     def columns(self) -> list[str]:
@@ -146,6 +124,15 @@ class CutoutFile:
     @property
     def has_spectra(self) -> bool:
         return fmt.SPECTRA in self._h5
+
+    @property
+    def has_spectra_ivar(self) -> bool:
+        return fmt.SPECTRA_IVAR in self._h5
+
+    @property
+    def spectrum_length(self) -> int:
+        """Pixels per spectrum (0 without spectra)."""
+        return int(self._h5[fmt.SPECTRA].shape[1]) if self.has_spectra else 0
 
     @property
     def has_boxes(self) -> bool:
@@ -169,10 +156,18 @@ class CutoutFile:
         if name not in self._catalog_cache:
             dataset = self._h5[fmt.CATALOG][name]
             if h5py.check_string_dtype(dataset.dtype) is not None:
-                values = dataset.asstr()[()]
+                try:
+                    values = dataset.asstr()[()]
+                except UnicodeDecodeError as exc:
+                    raise DataFormatError(
+                        f"{self.path}: catalog column {name!r} holds text that is not UTF-8",
+                        "re-create the file with UTF-8 strings",
+                    ) from exc
                 self._catalog_cache[name] = np.asarray(values, dtype=str)
             else:
                 self._catalog_cache[name] = dataset[()]
+            if name == fmt.LABEL:
+                check_labels(self._catalog_cache[name], self.label_names, self.path)
         return self._catalog_cache[name]
 
     def has_column(self, name: str) -> bool:
@@ -253,6 +248,22 @@ class CutoutFile:
             return np.asarray(self._h5[fmt.SPECTRA][start:stop], dtype=np.float32)
         except OSError:
             return np.stack([self.read_spectrum(i) for i in range(start, stop)])  # names it
+
+    def read_spectrum_rows(self, indices: np.ndarray, ivar: bool = False) -> np.ndarray:
+        """Spectra (or their inverse variances) of sorted, unique `indices`, float32 [n, L]."""
+        name = fmt.SPECTRA_IVAR if ivar else fmt.SPECTRA
+        rows = np.asarray(indices, dtype=np.int64)
+        if rows.size == 0:
+            return np.empty((0, self._h5[name].shape[1]), dtype=np.float32)
+        span = int(rows[-1]) - int(rows[0]) + 1
+        try:
+            if span <= 2 * rows.size:  # dense: one contiguous read, then pick
+                block = self._h5[name][int(rows[0]) : int(rows[-1]) + 1][rows - rows[0]]
+            else:  # sparse: read only the rows asked for
+                block = self._h5[name][rows]
+        except OSError as exc:
+            raise _corrupt(self.path, int(rows[0]), exc, what="spectrum") from exc
+        return np.asarray(block, dtype=np.float32)
 
     def read_boxes(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Boxes [K, 4] (x0, y0, x1, y1 pixels) and their labels [K] of object `index`."""

@@ -20,10 +20,25 @@ import numpy as np
 import astrobench
 from astrobench.atomic import commit_temporary, temporary_path_for
 from astrobench.data import cutout_format as fmt
-from astrobench.errors import ConfigError, DataFormatError, NonFiniteDataError
+from astrobench.data.hdf5_faults import (
+    file_size_limit_lifted,
+    free_aborted_file,
+    surface_swallowed_write_errors,
+)
+from astrobench.data.storage_check import check_object_limits
+from astrobench.disk import (
+    human_bytes,
+    require_free_space,
+    room_for_file,
+    storage_error,
+    storage_failure,
+)
+from astrobench.errors import ConfigError, DataFormatError, NonFiniteDataError, StorageError
 
 _STRING_DTYPE = h5py.string_dtype(encoding="utf-8")
 _FIXED_DTYPES = {fmt.LABEL: np.int64, fmt.SPLIT: np.int8}
+# Room kept free for what HDF5 writes later: cached chunks (1 MiB cache) and the metadata at close.
+_CLOSE_RESERVE = 2 << 20
 
 
 class CutoutWriter:
@@ -50,6 +65,7 @@ class CutoutWriter:
         with_boxes: bool = False,
         allow_nonfinite: bool = False,
         attrs: Mapping[str, Any] | None = None,
+        expected_objects: int | None = None,
     ) -> None:
         if len(bands) == 0 or len(set(bands)) != len(bands):
             raise ConfigError(f"bands must be distinct and non-empty, got {list(bands)}")
@@ -68,8 +84,16 @@ class CutoutWriter:
             "created_by": f"astrobench {astrobench.__version__}",
             **dict(attrs or {}),
         }
-        self._tmp = temporary_path_for(self.path)
-        self._h5 = h5py.File(self._tmp, "w")
+        self._expected_bytes = self._check_room(expected_objects, wavelength_angstrom)
+        try:
+            self._tmp = temporary_path_for(self.path)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+        try:
+            self._h5 = h5py.File(self._tmp, "w")
+        except OSError as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise self._storage_error(exc) from exc
         self.n = 0
         self._columns: dict[str, h5py.Dataset] | None = None
         c, (h, w) = len(self.bands), self.image_size
@@ -100,6 +124,38 @@ class CutoutWriter:
             )
             self._box_counts: list[int] = []
 
+    def _check_room(self, expected: int | None, wavelength: np.ndarray | None) -> int | None:
+        """Refuse up front a file that passes the object limits or the free disk space."""
+        if expected is None:
+            return None
+        spectrum = 0 if wavelength is None else 4 * int(np.asarray(wavelength).size)
+        per_object = 4 * len(self.bands) * self.image_size[0] * self.image_size[1] + spectrum
+        check_object_limits(int(expected), per_object, self.path)
+        needed = int(expected) * (per_object + 64)  # + catalog rows and chunk index
+        require_free_space(self.path.parent, needed, f"{self.path.name} ({expected:,} objects)")
+        return needed
+
+    def _require_room(self, *blocks: np.ndarray | None) -> None:
+        """Refuse a block the disk cannot take before HDF5 writes it: a write failing inside
+        HDF5 can leave the library in a state that crashes the process at exit."""
+        room = room_for_file(self._tmp)
+        if room is None:
+            return
+        needed = sum(np.asarray(b).size * 4 for b in blocks if b is not None) + _CLOSE_RESERVE
+        if needed > room:
+            self.abort()
+            raise StorageError(
+                f"disk full writing into {self.path.parent.absolute()} ({self.path.name} after "
+                f"{self.n:,} objects needs {human_bytes(needed)} more, {human_bytes(room)} free)",
+                "free space there or choose another output folder",
+            )
+
+    def _storage_error(self, exc: OSError) -> Exception:
+        """A StorageError naming the folder when `exc` is disk full / read-only, else `exc`."""
+        if storage_failure(exc) is None:
+            return exc
+        return storage_error(exc, self.path.parent.absolute(), self._expected_bytes)
+
     def _make_rows(self, name: str, width: int) -> h5py.Dataset:
         return self._h5.create_dataset(
             name,
@@ -121,6 +177,23 @@ class CutoutWriter:
         box_labels: Sequence[np.ndarray] | None = None,
     ) -> None:
         """Append `n` objects: images [n, C, H, W] and catalog columns of length n."""
+        try:
+            self._require_room(images, spectra, spectra_ivar)
+            with surface_swallowed_write_errors():
+                self._append(images, catalog, spectra, spectra_ivar, boxes, box_labels)
+        except OSError as exc:
+            self.abort()
+            raise self._storage_error(exc) from exc
+
+    def _append(
+        self,
+        images: np.ndarray,
+        catalog: Mapping[str, Sequence[Any] | np.ndarray],
+        spectra: np.ndarray | None,
+        spectra_ivar: np.ndarray | None,
+        boxes: Sequence[np.ndarray] | None,
+        box_labels: Sequence[np.ndarray] | None,
+    ) -> None:
         images = np.asarray(images, dtype=np.float32)
         n = images.shape[0]
         expected = (len(self.bands), *self.image_size)
@@ -213,6 +286,15 @@ class CutoutWriter:
         if self._columns is None:
             self.abort()
             raise DataFormatError(f"no objects were written to {self.path}", "append at least one")
+        try:
+            with surface_swallowed_write_errors():
+                self._finish()
+        except OSError as exc:
+            self.abort()
+            raise self._storage_error(exc) from exc
+        return self.path
+
+    def _finish(self) -> None:
         if self._with_boxes:
             offsets = np.concatenate([[0], np.cumsum(self._box_counts)]).astype(np.int64)
             self._h5.create_dataset(fmt.BOX_OFFSETS, data=offsets)
@@ -225,13 +307,25 @@ class CutoutWriter:
         self._h5.attrs["astrobench_format"] = fmt.FORMAT_NAME
         self._h5.close()
         commit_temporary(self._tmp, self.path)
-        return self.path
 
     def abort(self) -> None:
-        """Drop everything written so far."""
-        if self._h5.id.valid:
-            self._h5.close()
-        self._tmp.unlink(missing_ok=True)
+        """Drop everything written so far; the temporary file goes even if closing fails.
+
+        Closing flushes HDF5's cached metadata and chunks, which fails again on a full disk and
+        leaves the file open in the library (whose exit-time flush then crashes the process).
+        Nothing of an aborted file is wanted, so it is truncated to 0 bytes first (freeing its
+        space; a ulimit -f is lifted meanwhile): the flush succeeds, the handle closes, and the
+        temporary file is removed.
+        """
+        try:
+            with surface_swallowed_write_errors(), file_size_limit_lifted():
+                if self._h5.id.valid:
+                    free_aborted_file(self._h5)
+                    self._h5.close()
+        except Exception:
+            pass  # the temporary file is removed below whatever closing did
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> CutoutWriter:
         return self

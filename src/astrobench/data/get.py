@@ -14,6 +14,7 @@ from pathlib import Path
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.datasets.base import PublicDataset, Resource
 from astrobench.data.download import cache_root, download_file, verify_checksum
+from astrobench.disk import storage_error, storage_failure
 from astrobench.errors import ChecksumError, ConfigError, DataFormatError
 from astrobench.registry import DATASETS
 
@@ -62,7 +63,19 @@ def get_dataset(
         )
         for resource in dataset.resources
     }
-    return dataset.convert(raw_paths, out_path)
+    trusted = verify and from_path is None
+    try:
+        return dataset.convert(raw_paths, out_path)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError) as exc:
+        if trusted and storage_failure(exc) is None:
+            raise  # verified original files: a failure here is a bug, not the user's input
+        if storage_failure(exc) is not None:
+            raise storage_error(exc, out_path.parent) from exc
+        raise DataFormatError(
+            f"{name}: cannot convert {', '.join(str(p) for p in raw_paths.values())} "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:80]})",
+            "pass the original files (and drop --no-verify to have them checked)",
+        ) from exc
 
 
 def _is_complete(path: Path) -> bool:

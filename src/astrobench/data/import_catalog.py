@@ -96,6 +96,11 @@ def encode_labels(
                 "give integer class codes or class names; use a regression target instead",
             )
         codes = np.where(missing, fmt.NO_LABEL, np.nan_to_num(numbers)).astype(np.int64)
+        if codes.min(initial=0) < fmt.NO_LABEL:
+            raise DataFormatError(
+                f"label code {int(codes.min())} is negative",
+                "class codes are 0, 1, 2, ...; leave a label empty (or -1) for no label",
+            )
         names = list(label_names) if label_names else None
         if names is not None and codes.max(initial=-1) >= len(names):
             raise ConfigError(

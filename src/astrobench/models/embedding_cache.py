@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from astrobench.atomic import atomic_path, write_json_atomic
-
-_HASH_BLOCK_BYTES = 8 << 20
+from astrobench.content_hash import CACHE_FILE, content_sha256
 
 
 def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -42,21 +41,8 @@ def _file_stamp(path: Path) -> dict[str, Any]:
 
 
 def file_sha256(path: str | os.PathLike[str], root: Path) -> str:
-    """sha256 of a file's bytes (in blocks), memoised under `root` by (path, size, mtime)."""
-    file = Path(path)
-    stamp = _file_stamp(file)
-    memo = root / "file_hashes" / f"{digest(stamp)}.json"
-    if memo.exists():
-        try:
-            return str(json.loads(memo.read_text())["sha256"])
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged memo is recomputed
-    hasher = hashlib.sha256()
-    with open(file, "rb") as handle:
-        while block := handle.read(_HASH_BLOCK_BYTES):
-            hasher.update(block)
-    write_json_atomic(memo, {**stamp, "sha256": hasher.hexdigest()})
-    return hasher.hexdigest()
+    """sha256 of a file's bytes, memoised under `root` by (path, size, mtime, ctime, inode)."""
+    return content_sha256(path, root / CACHE_FILE)
 
 
 def weight_file_stamps(files: list[Path]) -> list[dict[str, Any]]:

@@ -104,6 +104,13 @@ def embed_file(
     if direct is not None:  # features without a model (catalog columns): nothing to cache
         features, meta = direct(parse_spec(spec), Path(data))
         return EmbeddingSet(features, "", False, time.perf_counter() - start, 0, meta)
+    if source_of(parse_spec(spec)).modality(parse_spec(spec)) == "spectrum":
+        from astrobench.models.spectrum_embeddings import embed_spectra
+
+        spectra: EmbeddingSet = embed_spectra(
+            spec, data, cache_dir=cache_dir, batch_size=batch_size, device=device
+        )
+        return spectra
     root = cache_root(cache_dir)
     with CutoutFile(data, nan_policy=nan_policy) as cutouts:
         use_bands = list(bands) if bands else list(cutouts.bands)

@@ -128,6 +128,11 @@ def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(
             f"{sidecar_path}: unreadable sidecar ({exc})", "re-export it"
         ) from exc
+    if not isinstance(sidecar, dict):
+        raise CheckpointError(
+            f"{sidecar_path}: the sidecar must be a JSON object, not {type(sidecar).__name__}",
+            "re-export the encoder with this astrobench",
+        )
     if sidecar.get("format") != FORMAT_NAME or sidecar.get("version") != FORMAT_VERSION:
         raise CheckpointError(
             f"{sidecar_path}: not an {FORMAT_NAME} v{FORMAT_VERSION} sidecar",
@@ -136,7 +141,42 @@ def read_sidecar(path: str | os.PathLike[str]) -> dict[str, Any]:
     missing = [key for key in required_keys(sidecar) if key not in sidecar]
     if missing:
         raise CheckpointError(f"{sidecar_path}: sidecar lacks {', '.join(missing)}", "re-export it")
+    problem = sidecar_problem(sidecar)
+    if problem:
+        raise CheckpointError(f"{sidecar_path}: {problem}", "re-export the encoder")
     return dict(sidecar)
+
+
+# Bounds that no real encoder passes; a sidecar beyond them would make the model huge.
+_INT_BOUNDS = {"patch_size": (1, 1024), "img_size": (1, 8192), "in_chans": (1, 1024)}
+
+
+def sidecar_problem(sidecar: Mapping[str, Any]) -> str | None:
+    """What is wrong with a sidecar's values (types and bounds), or None."""
+    for key, (low, high) in _INT_BOUNDS.items():
+        value = sidecar[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"{key} must be a whole number in {low}..{high}, got {value!r}"[:200]
+    bands = sidecar["bands"]
+    if not isinstance(bands, list) or not all(isinstance(b, str) for b in bands):
+        return "bands must be a list of band names"
+    if len(bands) != sidecar["in_chans"]:
+        return f"{len(bands)} bands for in_chans {sidecar['in_chans']}"
+    if sidecar["img_size"] % sidecar["patch_size"]:
+        return f"img_size {sidecar['img_size']} is not a multiple of patch_size"
+    for key in ("arch", "pooling", "layer"):
+        if not isinstance(sidecar[key], str):
+            return f"{key} must be a string, got {sidecar[key]!r}"[:200]
+    norm = sidecar["normalisation"]
+    if not isinstance(norm, dict):
+        return "normalisation must be an object with mean and std"
+    for key in ("mean", "std"):
+        values = norm.get(key)
+        if not isinstance(values, list) or len(values) != len(bands):
+            return f"normalisation.{key} must be {len(bands)} numbers"
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return f"normalisation.{key} must be {len(bands)} numbers"
+    return None
 
 
 def load_encoder_state(

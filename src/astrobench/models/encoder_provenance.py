@@ -14,6 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from astrobench.content_hash import content_sha256 as content_sha256
 from astrobench.data import cutout_format as fmt
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.errors import ConfigError
@@ -22,17 +23,7 @@ from astrobench.models.encoder_checkpoint import read_sidecar
 from astrobench.models.spec import parse_spec
 
 DEFAULT_SPLIT_SEED = 0  # what a sidecar without `split_seed` was pretrained with
-_BLOCK_BYTES = 8 << 20
 _LEGACY_HASH_CHARS = 16
-
-
-def content_sha256(path: str | os.PathLike[str]) -> str:
-    """sha256 (hex) of a file's bytes, read in blocks: the `data_hash` of an encoder sidecar."""
-    hasher = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_BLOCK_BYTES):
-            hasher.update(block)
-    return hasher.hexdigest()
 
 
 def legacy_fingerprint(path: Path) -> str:
@@ -78,7 +69,9 @@ def check_encoder_split(
     spec = parse_spec(backbone_spec)
     if spec.scheme != "ckpt":
         return
-    sidecar = read_sidecar(spec.name)
+    from astrobench.models.backbones.ckpt_backbone import encoder_location
+
+    sidecar = read_sidecar(encoder_location(spec))  # `?modality=` picks a CLIP run's tower
     pretrained_seed = int(sidecar.get("split_seed", DEFAULT_SPLIT_SEED))
     pretrained_scheme = str(sidecar.get("split_scheme", "standard"))
     if pretrained_seed == int(split_seed) and pretrained_scheme == split_scheme:

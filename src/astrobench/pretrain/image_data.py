@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from astrobench.content_hash import content_sha256
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.dataset import CutoutDataset
 from astrobench.data.splits import split_indices
@@ -32,7 +33,6 @@ from astrobench.data.transforms import (
     ZScore,
 )
 from astrobench.errors import ConfigError, InsufficientDataError
-from astrobench.models.encoder_provenance import content_sha256
 
 NORMALISATIONS = ("zscore", "asinh")
 BLANK_FRACTION_LIMIT = 0.10

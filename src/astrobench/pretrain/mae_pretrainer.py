@@ -22,6 +22,7 @@ from torch import nn
 
 from astrobench.atomic import write_json_atomic
 from astrobench.errors import ConfigError
+from astrobench.out_lock import locked_output
 from astrobench.pretrain.image_data import PretrainData, build_pretrain_data
 from astrobench.pretrain.mae import MaeConfig, MaskedAutoencoder, check_mae_config
 from astrobench.pretrain.mae_export import export_encoder
@@ -184,36 +185,37 @@ def pretrain_mae(
         **model_settings,  # type: ignore[arg-type]
     )
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(seed)
-    model = MaskedAutoencoder(config)
-    train_config = _train_config(
-        epochs,
-        batch_size,
-        lr,
-        warmup_epochs=warmup_epochs,
-        num_workers=num_workers,
-        seed=seed,
-        device=device,
-        extra={
-            "mae": config.to_dict(),
-            "data_hash": pretrain_data.data_hash,
-            "split_seed": split_seed,
-        },
-    )
-    write_json_atomic(
-        out_dir / "mae.json", {"mae": config.to_dict(), "train": train_config.to_dict()}
-    )
-    trainer = Trainer(
-        model,
-        mae_loss,
-        pretrain_data.train,
-        train_config,
-        out_dir,
-        param_groups=model.param_groups(0.05),
-    )
-    history = trainer.fit(resume=resume).to_dict()
-    encoder_path = out_dir / "encoder.safetensors"
-    if trainer.is_main:
-        encoder_path = _finish(model, pretrain_data, out_dir, epochs, history)
-    return MaeRunResult(out_dir, encoder_path, history["epochs"], _mean_images_per_second(history))
+    with locked_output(out_dir, "pretrain mae"):
+        torch.manual_seed(seed)
+        model = MaskedAutoencoder(config)
+        train_config = _train_config(
+            epochs,
+            batch_size,
+            lr,
+            warmup_epochs=warmup_epochs,
+            num_workers=num_workers,
+            seed=seed,
+            device=device,
+            extra={
+                "mae": config.to_dict(),
+                "data_hash": pretrain_data.data_hash,
+                "split_seed": split_seed,
+            },
+        )
+        write_json_atomic(
+            out_dir / "mae.json", {"mae": config.to_dict(), "train": train_config.to_dict()}
+        )
+        trainer = Trainer(
+            model,
+            mae_loss,
+            pretrain_data.train,
+            train_config,
+            out_dir,
+            param_groups=model.param_groups(0.05),
+        )
+        history = trainer.fit(resume=resume).to_dict()
+        encoder_path = out_dir / "encoder.safetensors"
+        if trainer.is_main:
+            encoder_path = _finish(model, pretrain_data, out_dir, epochs, history)
+        rate = _mean_images_per_second(history)
+        return MaeRunResult(out_dir, encoder_path, history["epochs"], rate)

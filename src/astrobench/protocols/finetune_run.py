@@ -10,6 +10,7 @@ from typing import Any
 from astrobench.atomic import write_json_atomic
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.errors import ConfigError
+from astrobench.out_lock import locked_output
 from astrobench.protocols.base import ProtocolRequest
 from astrobench.protocols.settings import validate_settings
 from astrobench.protocols.trained import TrainedMode
@@ -46,16 +47,17 @@ def finetune_run(
     request = ProtocolRequest(
         backbone, Path(data), task, fraction, seed, settings=checked, work_dir=out
     )
-    result = mode(request)
-    wall_seconds = time.perf_counter() - started
-    result.save_predictions(out / "predictions.npz", task)
-    record = {
-        **result.record(),
-        "wall_seconds": wall_seconds,
-        "backbone": backbone,
-        "data": str(data),
-    }
-    write_json_atomic(out / "metrics.json", record)
+    with locked_output(out, "finetune"):
+        result = mode(request)
+        wall_seconds = time.perf_counter() - started
+        result.save_predictions(out / "predictions.npz", task)
+        record = {
+            **result.record(),
+            "wall_seconds": wall_seconds,
+            "backbone": backbone,
+            "data": str(data),
+        }
+        write_json_atomic(out / "metrics.json", record)
     headline = result.metrics.get(task.headline_metric, float("nan"))
     return (
         f"{protocol} {backbone} on {task.target}: {task.headline_metric}={headline:.4f} "

@@ -72,6 +72,7 @@ class HeadFit:
     params_trainable: int
     eval_seconds: float
     samples: np.ndarray | None = None  # [n_test, S, T] posterior samples, for posterior heads
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # per-test-object arrays ([n, ...])
 
 
 HeadFitFn = Callable[[FrozenSplit, Task, Any, int], HeadFit]
@@ -184,6 +185,7 @@ class FrozenProtocol:
             probabilities=fit.probabilities,
             samples=fit.samples,
             indices=split.test_indices,
+            extra=fit.extra,
         )
         return ProtocolResult(
             protocol=self.name,

@@ -16,6 +16,7 @@ from astrobench.protocols.ladder import (
     write_ladder_outputs,
 )
 from astrobench.tasks.base import Task
+from astrobench.tasks.posterior_scores import POSTERIOR_TABLE_METRICS
 
 
 @dataclass
@@ -30,8 +31,10 @@ class ProbeReport:
 
     @property
     def shown_metrics(self) -> tuple[str, ...]:
-        """The headline metric and its companions, for tables."""
-        return self.task.table_metrics
+        """The headline metric and its companions, for tables (and calibration, for posteriors)."""
+        found = {name for result in self.results for name in result.metrics}
+        calibration = tuple(m for m in POSTERIOR_TABLE_METRICS if m in found)
+        return tuple(dict.fromkeys((*self.task.table_metrics, *calibration)))
 
 
 def probe(

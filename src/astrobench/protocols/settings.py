@@ -66,7 +66,13 @@ class ProtocolSettings(StrictSettings):
 
 # Training defaults of the protocols (the runtime's own defaults suit pretraining).
 TRAIN_DEFAULTS: dict[str, Any] = {"epochs": 10, "lr": 1e-3, "batch_size": 64, "warmup_epochs": 1}
-_NOT_SETTINGS = {"seed", "extra", "monitor", "monitor_higher_is_better"}  # set by the protocol
+_NOT_SETTINGS = {
+    "seed",
+    "extra",
+    "identity",
+    "monitor",
+    "monitor_higher_is_better",
+}  # set by the protocol
 
 
 def _train_settings_model() -> type[StrictSettings]:

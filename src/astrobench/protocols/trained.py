@@ -38,6 +38,7 @@ from astrobench.tasks.predictions import Predictions
 from astrobench.train import TrainConfig, Trainer
 from astrobench.train.device import peak_memory_bytes
 from astrobench.train.layer_decay import param_groups
+from astrobench.train.run_identity import run_identity
 
 
 @dataclass
@@ -128,6 +129,11 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
         bands = list(settings.embed.bands or cutouts.bands)
         channels, side = cutouts.band_indices(bands), int(cutouts.image_shape[-1])
     config = settings.train_config(request.seed)
+    config.identity = run_identity(
+        data=path, target=task.target, protocol=mode.name, fraction=request.fraction,
+        backbone=request.backbone, seed=request.seed, pooling=settings.embed.pooling,
+        n_per_class=request.n_per_class,
+    )  # fmt: skip
     model = build_model(request, mode, settings, bands, channels, side)
     prepared = mode.prepare(model, settings, config)
     prepared.info.setdefault("drop_path", drop_path_of(settings, mode))

@@ -20,9 +20,14 @@ from astrobench.atomic import atomic_open
 from astrobench.bench.aggregate import GroupSummary, iqm_ranking, summarise
 from astrobench.bench.store import RESULTS_FILE, ResultRow, ResultsStore
 from astrobench.errors import DataFormatError
-from astrobench.report import figures
+from astrobench.report import figures, posterior_section
 from astrobench.report.render import render_html, render_markdown
-from astrobench.report.tables import LEADERBOARD_COLUMNS, leaderboard, ranking_table
+from astrobench.report.tables import (
+    LEADERBOARD_COLUMNS,
+    leaderboard,
+    leaderboard_columns,
+    ranking_table,
+)
 from astrobench.tasks.base import Task, task_from_description
 from astrobench.tasks.predictions import Predictions
 
@@ -52,6 +57,8 @@ class TaskSection:
     fraction: float
     leaderboard: list[dict[str, str]]
     figures: list[Figure] = field(default_factory=list)
+    posterior: list[dict[str, str]] = field(default_factory=list)  # NLL/TARP/coverage table
+    columns: tuple[str, ...] = LEADERBOARD_COLUMNS  # of the leaderboard (companion metrics too)
 
 
 @dataclass
@@ -132,7 +139,15 @@ def _task_section(store: ResultsStore, groups: list[GroupSummary]) -> TaskSectio
     at_top = [g for g in groups if g.fraction == top_fraction]
     first = groups[0]
     kind = first.rows[0].task_kind
-    section = TaskSection(first.dataset, first.task, kind, top_fraction, leaderboard(at_top))
+    companions = [m for m in task_of_row(first.rows[0]).table_metrics if m != first.headline_metric]
+    section = TaskSection(
+        first.dataset,
+        first.task,
+        kind,
+        top_fraction,
+        leaderboard(at_top, companions),
+        columns=leaderboard_columns(companions),
+    )
     label = f"{first.dataset} / {first.task}"
     if len({g.fraction for g in groups}) > 1:
         png = figures.fraction_curves(groups, f"{label}: {first.headline_metric} vs label fraction")
@@ -151,7 +166,23 @@ def _task_section(store: ResultsStore, groups: list[GroupSummary]) -> TaskSectio
     task = task_of_row(row)
     for figure in task.figures(predictions, label, what):
         section.figures.append(Figure(figure.caption, figure.png, _slug(figure.slug)))
+    _posterior_part(store, section, at_top, task, label)
     return section
+
+
+def _posterior_part(
+    store: ResultsStore, section: TaskSection, groups: list[GroupSummary], task: Task, label: str
+) -> None:
+    """Table and figures of the groups with posterior samples (flow and its baselines)."""
+    found = posterior_section.posterior_groups(
+        groups, lambda g: Predictions.load(store.predictions_file(g.rows[0]))
+    )
+    if not found:
+        return
+    section.posterior = posterior_section.posterior_table(found, task.columns)
+    drawn = posterior_section.tarp_figures(found, label)
+    drawn += posterior_section.pit_and_example_figures(found, task.columns, label)
+    section.figures.extend(Figure(caption, png, _slug(slug)) for caption, png, slug in drawn)
 
 
 def task_of_row(row: ResultRow) -> Task:

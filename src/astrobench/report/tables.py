@@ -31,9 +31,17 @@ def _number(value: float, digits: int = 4) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
 
 
-def leaderboard(groups: Sequence[GroupSummary]) -> list[dict[str, str]]:
+def leaderboard_columns(companions: Sequence[str] = ()) -> tuple[str, ...]:
+    """The leaderboard's columns: the headline's, then each companion metric's, then cost."""
+    return (*LEADERBOARD_COLUMNS[:6], *companions, *LEADERBOARD_COLUMNS[6:])
+
+
+def leaderboard(
+    groups: Sequence[GroupSummary], companions: Sequence[str] = ()
+) -> list[dict[str, str]]:
     """One row per backbone x protocol (at the given fraction), best headline first — like seed
-    004 Table 1: metric, parameters, time and CO2 side by side."""
+    004 Table 1: metric, parameters, time and CO2 side by side. `companions` are further metrics
+    shown as mean ± std (e.g. bias and η at each threshold beside photo-z σ_NMAD)."""
     ordered = sorted(
         groups, key=lambda g: -g.headline.mean if g.higher_is_better else g.headline.mean
     )
@@ -42,8 +50,15 @@ def leaderboard(groups: Sequence[GroupSummary]) -> list[dict[str, str]]:
         headline = group.headline
         interval = group.intervals.get(group.headline_metric)
         method = "" if group.energy_method == "measured" else " (est.)"
+        shown = {
+            name: f"{_number(group.metrics[name].mean)} ± {_number(group.metrics[name].std, 2)}"
+            if name in group.metrics
+            else "–"
+            for name in companions
+        }
         rows.append(
             {
+                **shown,
                 "backbone": group.backbone,
                 "protocol": group.protocol,
                 "metric": group.headline_metric,

@@ -19,6 +19,7 @@ from astrobench.errors import ConfigError
 from astrobench.registry import register_task
 from astrobench.tasks.base import Task
 from astrobench.tasks.photoz import DEFAULT_OUTLIER_THRESHOLDS, photoz_scores
+from astrobench.tasks.posterior_scores import POSTERIOR_LOWER_IS_BETTER, posterior_scores
 from astrobench.tasks.regression import RegressionTask, regression_scores
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ class MultiOutputTask(RegressionTask):
     """Predict several columns; headline: R² averaged over columns."""
 
     kind: ClassVar[str] = "multioutput"
-    lower_is_better: ClassVar[frozenset[str]] = frozenset(
-        {"mse", "rmse", "mae", "mae_std", "sigma_nmad", "sigma68", "precision"}
+    lower_is_better: ClassVar[frozenset[str]] = (
+        frozenset({"mse", "rmse", "mae", "mae_std", "sigma_nmad", "sigma68", "precision"})
+        | POSTERIOR_LOWER_IS_BETTER
     )
     default_headline: ClassVar[str] = "r2"
     default_interval_metrics: ClassVar[tuple[str, ...]] = ("r2", "mae_std")
@@ -81,4 +83,4 @@ class MultiOutputTask(RegressionTask):
             per_column_mae_std.append(column_scores["mae"] / (float(truth[:, j].std()) + 1e-12))
         scores["r2"] = float(np.mean(per_column_r2))
         scores["mae_std"] = float(np.mean(per_column_mae_std))
-        return scores
+        return {**scores, **posterior_scores(self.columns, predictions)}

@@ -16,6 +16,7 @@ import numpy as np
 from astrobench.data import cutout_format as fmt
 from astrobench.registry import register_task
 from astrobench.tasks.base import TaskFigure
+from astrobench.tasks.posterior_scores import POSTERIOR_LOWER_IS_BETTER, posterior_scores
 from astrobench.tasks.regression import RegressionTask
 
 if TYPE_CHECKING:
@@ -31,8 +32,9 @@ class PhotozTask(RegressionTask):
     """Predict a redshift; scored by σ_NMAD (headline), η at each threshold, bias, ..."""
 
     kind: ClassVar[str] = "photoz"
-    lower_is_better: ClassVar[frozenset[str]] = frozenset(
-        {"sigma_nmad", "sigma68", "precision", "mse", "rmse", "mae"}
+    lower_is_better: ClassVar[frozenset[str]] = (
+        frozenset({"sigma_nmad", "sigma68", "precision", "mse", "rmse", "mae"})
+        | POSTERIOR_LOWER_IS_BETTER
     )
     default_headline: ClassVar[str] = "sigma_nmad"
 
@@ -61,12 +63,13 @@ class PhotozTask(RegressionTask):
         return tuple(dict.fromkeys((self.headline_metric, *self.outlier_metrics, "bias")))
 
     def score(self, predictions: Predictions) -> dict[str, float]:
-        return photoz_scores(predictions.y_true, predictions.y_pred, self.outlier_thresholds)
+        scores = photoz_scores(predictions.y_true, predictions.y_pred, self.outlier_thresholds)
+        return {**scores, **posterior_scores(self.columns, predictions)}
 
     def figures(self, predictions: Predictions, label: str, what: str) -> list[TaskFigure]:
         from astrobench.tasks.figures import photoz_scatter
 
-        stats = self.score(predictions)
+        stats = photoz_scores(predictions.y_true, predictions.y_pred, self.outlier_thresholds)
         caption = f"{label}: predicted vs true redshift of the best model ({what})"
         png = photoz_scatter(predictions.y_true, predictions.y_pred, stats, caption)
         return [TaskFigure(caption, png, f"photoz_{label}")]

@@ -15,6 +15,7 @@ import numpy as np
 from astrobench.errors import ConfigError
 from astrobench.registry import register_task
 from astrobench.tasks.base import Task, ValueOutput
+from astrobench.tasks.posterior_scores import POSTERIOR_LOWER_IS_BETTER, posterior_scores
 
 if TYPE_CHECKING:
     from astrobench.data.cutout_file import CutoutFile
@@ -27,7 +28,9 @@ class RegressionTask(Task):
     """Predict one value; scored by R², MSE, RMSE, MAE and bias (mean residual)."""
 
     kind: ClassVar[str] = "regression"
-    lower_is_better: ClassVar[frozenset[str]] = frozenset({"mse", "rmse", "mae"})
+    lower_is_better: ClassVar[frozenset[str]] = (
+        frozenset({"mse", "rmse", "mae"}) | POSTERIOR_LOWER_IS_BETTER
+    )
     default_headline: ClassVar[str] = "r2"
     default_interval_metrics: ClassVar[tuple[str, ...]] = ("r2", "rmse")
     default_table_metrics: ClassVar[tuple[str, ...]] = ("mse", "mae")
@@ -79,7 +82,8 @@ class RegressionTask(Task):
         return -np.mean((pred - truth) ** 2 / scale, axis=(-2, -1))
 
     def score(self, predictions: Predictions) -> dict[str, float]:
-        return regression_scores(predictions.y_true, predictions.y_pred)
+        scores = regression_scores(predictions.y_true, predictions.y_pred)
+        return {**scores, **posterior_scores(self.columns, predictions)}
 
 
 def regression_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from astrobench.errors import ConfigError
 from astrobench.registry import TASKS
-from astrobench.tasks.base import Task
+from astrobench.tasks.base import Task, ValueOutput
 
 if TYPE_CHECKING:
     from astrobench.data.cutout_file import CutoutFile
@@ -80,6 +82,12 @@ def _check_headline(task: Task, cutouts: CutoutFile) -> None:
 
     targets = task.read_targets(cutouts)[:4]
     known = set(task.score(Predictions(targets, targets)))
+    if isinstance(task.output, ValueOutput):  # posterior metrics exist where samples do
+        samples = np.repeat(
+            np.asarray(targets, dtype=np.float64).reshape(len(targets), 1, -1), 2, 1
+        )
+        extra = {"log_density": np.zeros(len(targets))}
+        known |= set(task.score(Predictions(targets, targets, samples=samples, extra=extra)))
     if task.headline not in known:
         raise ConfigError(
             f"{task.kind} tasks have no metric {task.headline!r} to use as the headline",

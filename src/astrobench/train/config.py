@@ -68,6 +68,9 @@ class TrainConfig:
     monitor_higher_is_better: bool = True
     drop_last: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # free-form, recorded in checkpoints
+    # What the run trains on (train/run_identity.py): data sha256, target, protocol, fraction,
+    # backbone, seed, pooling. Hashed, so a resume of another run is refused.
+    identity: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.betas = (float(self.betas[0]), float(self.betas[1]))
@@ -109,8 +112,11 @@ class TrainConfig:
         """JSON-able plain dict (tuples become lists)."""
         return json.loads(json.dumps(asdict(self), default=str))
 
+    def hashed_settings(self) -> dict[str, Any]:
+        """The settings that change the numbers a run produces (identity included)."""
+        return {k: v for k, v in self.to_dict().items() if k not in _HASH_EXCLUDED}
+
     def config_hash(self) -> str:
-        """sha256 (16 hex) of the settings that change the numbers a run produces."""
-        relevant = {k: v for k, v in self.to_dict().items() if k not in _HASH_EXCLUDED}
-        blob = json.dumps(relevant, sort_keys=True).encode()
+        """sha256 (16 hex) of `hashed_settings`."""
+        blob = json.dumps(self.hashed_settings(), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -39,6 +39,11 @@ def resolve_device(name: str = "auto") -> torch.device:
     raise ConfigError(f"unknown device {name!r}", "use auto, cpu, cuda or mps")
 
 
+def check_device(name: str) -> None:
+    """Refuse, before any work, a device that is unknown or absent on this machine."""
+    resolve_device(name)
+
+
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())

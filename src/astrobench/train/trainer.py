@@ -42,6 +42,7 @@ from astrobench.train.nonfinite import NonfiniteGuard, SkippedBatch
 from astrobench.train.optim import build_optimizer
 from astrobench.train.precision import Precision
 from astrobench.train.rng import capture_rng_state, restore_rng_state, seed_everything
+from astrobench.train.run_identity import resume_differences
 from astrobench.train.schedules import build_scheduler
 from astrobench.versions import library_versions
 
@@ -304,10 +305,13 @@ class Trainer:
             return
         saved, path = found
         if saved["config_hash"] != self.config.config_hash():
+            hashed = self.config.hashed_settings()
+            before = {k: v for k, v in dict(saved.get("config") or {}).items() if k in hashed}
+            differ = resume_differences(before, hashed) or ["training settings"]
             raise CheckpointError(
-                f"{path} was written with different training settings (config hash "
-                f"{saved['config_hash']} != {self.config.config_hash()})",
-                "resume with the same settings, or train into a fresh output folder",
+                f"resume refused: {path} belongs to another run ({', '.join(differ)} differ)",
+                "resume with the same data, target, protocol, fraction, backbone, seed and "
+                "settings, or train into a fresh --out folder",
             )
         if saved["world_size"] != self.context.world_size:
             raise CheckpointError(

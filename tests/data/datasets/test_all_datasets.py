@@ -63,6 +63,8 @@ def test_multi_file_dataset_rejects_a_wrong_checksum(
     generator, kwargs, _ = FAKES[name]
     load_generator(generator).generate(folder, **kwargs)
     point_at_fakes(name, folder, url, wrong_checksum=True)
-    with pytest.raises(ChecksumError):
+    with pytest.raises(
+        ChecksumError, match=r"has md5 [0-9a-f]{32}, expected 0{32}; the file was discarded"
+    ):
         get_dataset(name, root=tmp_path, progress=False)
     assert not list(tmp_path.rglob("*.h5"))

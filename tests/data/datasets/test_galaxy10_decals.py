@@ -66,7 +66,9 @@ def test_offline_cli_names_url_and_manual_step(
     assert len(lines) == 1
     assert "https://zenodo.org/records/10845026/files/Galaxy10_DECals.h5" in lines[0]
     assert "--from" in lines[0] and "Galaxy10_DECals.h5" in lines[0]
-    with pytest.raises(DownloadError):
+    with pytest.raises(
+        DownloadError, match=r"could not download https://zenodo.org/.*offline or unreachable"
+    ):
         get_dataset(NAME, root=tmp_path, progress=False)
 
 
@@ -109,11 +111,11 @@ def test_interrupted_conversion_leaves_no_converted_file(
     def dies_on_second_block(images: np.ndarray, size: int | None) -> np.ndarray:
         calls.append(len(images))
         if len(calls) == 2:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt("test interrupt")
         return real_resize(images, size)
 
     monkeypatch.setattr(galaxy10_decals, "resize_nchw", dies_on_second_block)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="test interrupt"):
         get_dataset(NAME, root=root, from_path=fake, verify=False, progress=False)
     assert list((root / NAME).glob("*")) == []
     monkeypatch.setattr(galaxy10_decals, "resize_nchw", real_resize)

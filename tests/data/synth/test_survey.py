@@ -19,6 +19,8 @@ EXPECTED_COLUMNS = {
     "redshift",
     "log_mstar",
     "log_ssfr",
+    "log_zmw",
+    "age_mw_gyr",
     "bulge_fraction",
     "half_light_radius_arcsec",
     "sersic_n",
@@ -98,17 +100,19 @@ def test_galsim_errors_are_redrawn_and_counted(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "error"),
+    ("kwargs", "error", "message"),
     [
-        ({"preset": "hsc"}, UnknownNameError),
-        ({"n": 0}, ConfigError),
-        ({"size": 4}, ConfigError),
-        ({"size": 512}, ConfigError),
-        ({"workers": 0}, ConfigError),
+        ({"preset": "hsc"}, UnknownNameError, "unknown synthetic survey preset 'hsc'"),
+        ({"n": 0}, ConfigError, "--n must be at least 1, got 0"),
+        ({"size": 4}, ConfigError, r"--size 4 is outside 16\.\.128"),
+        ({"size": 512}, ConfigError, r"--size 512 is outside 16\.\.128"),
+        ({"workers": 0}, ConfigError, "--workers must be at least 1, got 0"),
     ],
 )
-def test_bad_arguments_raise_and_leave_nothing(tmp_path: Path, kwargs: dict, error: type) -> None:
+def test_bad_arguments_raise_and_leave_nothing(
+    tmp_path: Path, kwargs: dict, error: type, message: str
+) -> None:
     args = {"preset": "sdss", "n": 3, "seed": 0, "out": tmp_path / "bad.h5", **kwargs}
-    with pytest.raises(error):
+    with pytest.raises(error, match=message):
         synthesize(**args)
     assert list(tmp_path.iterdir()) == []

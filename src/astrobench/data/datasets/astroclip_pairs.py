@@ -18,6 +18,7 @@ import numpy as np
 from astrobench.data import cutout_format as fmt
 from astrobench.data.datasets.base import PublicDataset, Resource, resize_nchw, row_chunks
 from astrobench.data.download import progress_bar
+from astrobench.data.storage_check import checked_rows, open_source_hdf5
 from astrobench.errors import DataFormatError
 from astrobench.registry import register_dataset
 
@@ -62,8 +63,12 @@ class AstroclipPairs(PublicDataset):
     def convert(self, raw_paths: Mapping[str, Path], out_path: Path) -> Path:
         """Stream every group in order; split = first 80 % train (10 % of it val), rest test."""
         path = raw_paths[self.resources[0].filename]
-        with h5py.File(path, "r") as h5:
+        with open_source_hdf5(path) as h5:
             groups = [h5[k] for k in sorted(h5.keys(), key=_group_order)]
+            for group in groups:
+                for key in ("images", "spectra", "redshifts", "targetids"):
+                    if isinstance(group, h5py.Group) and key in group:
+                        checked_rows(group[key], path)
             _check_groups(groups, path)
             height = groups[0]["images"].shape[1]
             size = self.image_size_px or height
@@ -76,6 +81,7 @@ class AstroclipPairs(PublicDataset):
                     pixel_scale_arcsec=self.pixel_scale_arcsec * height / size,
                     wavelength_angstrom=DESI_WAVELENGTH_ANGSTROM,
                     allow_nonfinite=True,
+                    expected_objects=total,
                 ) as writer,
                 progress_bar(total, f"converting {self.name}", enabled=self.progress) as done,
             ):

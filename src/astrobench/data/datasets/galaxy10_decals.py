@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import h5py
 import numpy as np
 
 from astrobench.data.datasets.base import (
@@ -23,6 +22,7 @@ from astrobench.data.datasets.base import (
 )
 from astrobench.data.download import progress_bar
 from astrobench.data.galaxy10_classes import GALAXY10_DECALS_CLASSES
+from astrobench.data.storage_check import checked_rows, open_source_hdf5
 from astrobench.errors import DataFormatError, MissingColumnError
 from astrobench.registry import register_dataset
 
@@ -68,18 +68,21 @@ class Galaxy10Decals(PublicDataset):
     def convert(self, raw_paths: Mapping[str, Path], out_path: Path) -> Path:
         """Stream `images` and `ans` (plus the 1-D extras present) into a cutout file."""
         path = raw_paths[self.resources[0].filename]
-        with h5py.File(path, "r") as h5:
+        with open_source_hdf5(path) as h5:
             missing = [key for key in self.required_keys if key not in h5]
             if missing:
                 raise MissingColumnError(
                     f"{path}: HDF5 keys {missing} are missing (has {sorted(h5.keys())})",
                     f"this is not the original {self.resources[0].filename}; download it again",
                 )
-            images, labels = h5["images"], np.asarray(h5["ans"][:]).astype(np.int64)
+            images = checked_rows(h5["images"], path)
+            labels = np.asarray(checked_rows(h5["ans"], path)[:]).astype(np.int64)
             n, height = _check_images(images, path, len(self.bands))
             _check_labels(labels, n, len(self.label_names or ()), path)
             extras = {
-                col: np.asarray(h5[key][:]) for key, col in _EXTRA_COLUMNS.items() if key in h5
+                col: np.asarray(checked_rows(h5[key], path)[:])
+                for key, col in _EXTRA_COLUMNS.items()
+                if key in h5
             }
             size = self.image_size_px or height
             with (
@@ -87,6 +90,7 @@ class Galaxy10Decals(PublicDataset):
                     out_path,
                     (size, size),
                     pixel_scale_arcsec=self._pixel_scale(extras, height, size),
+                    expected_objects=n,
                 ) as writer,
                 progress_bar(n, f"converting {self.name}", enabled=self.progress) as done,
             ):
@@ -110,7 +114,7 @@ class Galaxy10Decals(PublicDataset):
         return native * height / size
 
 
-def _check_images(images: h5py.Dataset, path: Path, n_bands: int) -> tuple[int, int]:
+def _check_images(images: Any, path: Path, n_bands: int) -> tuple[int, int]:
     if images.ndim != 4 or images.shape[3] != n_bands or images.dtype != np.uint8:
         raise DataFormatError(
             f"{path}: `images` is {images.dtype} {images.shape}, "

@@ -25,6 +25,7 @@ from astrobench.data.datasets.base import (
     uint8_nhwc_to_nchw,
 )
 from astrobench.data.download import progress_bar
+from astrobench.data.storage_check import checked_rows, open_source_hdf5
 from astrobench.errors import DataFormatError
 from astrobench.registry import register_dataset
 
@@ -82,7 +83,9 @@ class GalaxyMnist(PublicDataset):
         size = self.image_size_px or height
         scale = self.pixel_scale_arcsec * height / size
         with (
-            self.writer(out_path, (size, size), pixel_scale_arcsec=scale) as writer,
+            self.writer(
+                out_path, (size, size), pixel_scale_arcsec=scale, expected_objects=len(labels)
+            ) as writer,
             progress_bar(len(labels), f"converting {self.name}", enabled=self.progress) as done,
         ):
             offset = 0
@@ -108,7 +111,7 @@ class GalaxyMnist(PublicDataset):
                 )
                 for r in self.resources
             ]
-            with h5py.File(files[0], "r") as train, h5py.File(files[1], "r") as test:
+            with open_source_hdf5(files[0]) as train, open_source_hdf5(files[1]) as test:
                 self._write(_read_part(train, files[0]), _read_part(test, files[1]), out_path)
         return out_path
 
@@ -142,7 +145,8 @@ def _read_part(h5: h5py.File, path: Path) -> tuple[h5py.Dataset, np.ndarray]:
             f"{path}: expected HDF5 keys images and labels, found {sorted(h5.keys())}",
             "this is not an original GalaxyMNIST file; download it again",
         )
-    images, labels = h5["images"], np.asarray(h5["labels"][:]).astype(np.int64)
+    images = checked_rows(h5["images"], path)
+    labels = np.asarray(checked_rows(h5["labels"], path)[:]).astype(np.int64)
     if images.ndim != 4 or images.shape[3] != 3 or images.dtype != np.uint8:
         raise DataFormatError(
             f"{path}: images are {images.dtype} {images.shape}, expected uint8 NHWC"

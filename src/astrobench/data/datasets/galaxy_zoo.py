@@ -123,7 +123,13 @@ class GalaxyZooJpgDataset(PublicDataset):
         decode = functools.partial(_read_jpg, size_px=size)
         # PIL releases the GIL while decoding, so a few threads decode jpgs in parallel.
         with (
-            self.writer(out_path, (size, size), pixel_scale_arcsec=scale, attrs=attrs) as writer,
+            self.writer(
+                out_path,
+                (size, size),
+                pixel_scale_arcsec=scale,
+                attrs=attrs,
+                expected_objects=len(catalog),
+            ) as writer,
             progress_bar(len(catalog), f"converting {self.name}", enabled=self.progress) as done,
             ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool,
         ):

@@ -82,6 +82,7 @@ class SdssPhotoz(PublicDataset):
                     (size, size),
                     pixel_scale_arcsec=self.pixel_scale_arcsec * height / size,
                     allow_nonfinite=True,
+                    expected_objects=n,
                 ) as writer,
                 progress_bar(n, f"converting {self.name}", enabled=self.progress) as done,
             ):

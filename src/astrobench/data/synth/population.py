@@ -21,7 +21,13 @@ from astrobench.data.synth.classes import (
 from astrobench.data.synth.cosmology import CosmologyTable
 from astrobench.data.synth.morphology import SMOOTH_CLASSES, Sizes, Structure
 from astrobench.data.synth.presets import SurveyPreset
-from astrobench.data.synth.seds import SedLibrary, blend_weights, stellar_mass_and_sfr
+from astrobench.data.synth.seds import (
+    SedLibrary,
+    blend_weights,
+    stellar_mass_and_sfr,
+    template_masses,
+)
+from astrobench.data.synth.stellar_populations import log_metallicity_mw, mass_weighted_age_gyr
 
 SCHECHTER_M_STAR, SCHECHTER_ALPHA = -21.21, -1.05  # Blanton et al. 2003, h = 0.7
 MAG_BRIGHTEST, MAG_FAINTEST = -24.0, -16.0
@@ -46,6 +52,8 @@ class Galaxy:
     log_ssfr: float
     sfr_msun_per_yr: float
     half_light_radius_arcsec: float
+    age_mw_gyr: float  # mass-weighted stellar age (stellar_populations.py)
+    log_zmw: float  # log10 of the mass-weighted stellar metallicity in solar units
 
 
 def draw_redshift(rng: np.random.Generator, preset: SurveyPreset) -> float:
@@ -116,6 +124,8 @@ def draw_galaxy(
     lines = emission_line_band_flux(library, sfr, log_ssfr, a_v, z, cosmology)  # [6]
     share = mass_sfr[:, 1] * main
     flux += np.outer(share / max(share.sum(), 1e-30), lines)
+    by_template = np.sum([template_masses(w, library) for w in np.asarray(weights)[main]], axis=0)
+    age_mw = mass_weighted_age_gyr(by_template, cosmology.age(z))
     return Galaxy(
         label,
         z,
@@ -128,6 +138,8 @@ def draw_galaxy(
         log_ssfr,
         float(sfr),
         combined_half_light_radius(structure),
+        age_mw,
+        log_metallicity_mw(float(np.log10(mass)), age_mw, cosmology.age(z)),
     )
 
 

@@ -192,6 +192,8 @@ def _catalog_row(
     row.update(
         log_mstar=galaxy.log_mstar,
         log_ssfr=galaxy.log_ssfr,
+        log_zmw=galaxy.log_zmw,
+        age_mw_gyr=galaxy.age_mw_gyr,
         bulge_fraction=s.bulge_fraction,
         half_light_radius_arcsec=galaxy.half_light_radius_arcsec,
         sersic_n=s.sersic_n,

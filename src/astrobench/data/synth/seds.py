@@ -114,10 +114,15 @@ def blend_weights(activity: float) -> np.ndarray:
     return weights
 
 
+def template_masses(weights: np.ndarray, library: SedLibrary) -> np.ndarray:
+    """Stellar mass (Msun) [T] of each template of a component with rest-r luminosity `weights`."""
+    l_r_sun = np.asarray(weights) * 10 ** (0.4 * SUN_ABS_MAG_R)  # [T] in L_sun
+    return l_r_sun * 10 ** (BELL_A + BELL_B * library.rest_g_minus_r)
+
+
 def stellar_mass_and_sfr(weights: np.ndarray, library: SedLibrary) -> tuple[float, float]:
     """Stellar mass (Msun) and SFR (Msun/yr) of a component with rest-r luminosity `weights`."""
-    l_r_sun = np.asarray(weights) * 10 ** (0.4 * SUN_ABS_MAG_R)  # [T] in L_sun
-    mass = l_r_sun * 10 ** (BELL_A + BELL_B * library.rest_g_minus_r)
+    mass = template_masses(weights, library)
     return float(mass.sum()), float((mass * 10**TEMPLATE_LOG_SSFR).sum())
 
 

@@ -20,14 +20,17 @@ from astrobench.data.synth.presets import SurveyPreset, get_preset
 from astrobench.data.synth.render import band_noise
 from astrobench.data.synth.scene import SimulatedObject, SurveyContext, simulate_object
 from astrobench.errors import ConfigError
+from astrobench.worker_guard import die_with_parent
 
 WRITE_CHUNK = 256
 TASK_CHUNK = 16
 _WORKER_CONTEXT: SurveyContext | None = None
 
 
-def _init_worker(ctx: SurveyContext) -> None:
+def _init_worker(ctx: SurveyContext, parent_pid: int | None = None) -> None:
     global _WORKER_CONTEXT
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     _WORKER_CONTEXT = ctx
 
 
@@ -48,7 +51,9 @@ def _objects(ctx: SurveyContext, n: int, workers: int) -> Iterator[SimulatedObje
             yield from _simulate_range(bounds)
         return
     method = "fork" if sys.platform == "linux" else "spawn"
-    with multiprocessing.get_context(method).Pool(workers, _init_worker, (ctx,)) as pool:
+    with multiprocessing.get_context(method).Pool(
+        workers, _init_worker, (ctx, os.getpid())
+    ) as pool:
         for chunk in pool.imap(_simulate_range, _ranges(n, TASK_CHUNK)):
             yield from chunk
 
@@ -137,6 +142,7 @@ def synthesize(
         wavelength_angstrom=ctx.wavelength_angstrom,
         with_spectra_ivar=spectra,
         attrs=_file_attrs(survey, seed, size_px, step, votes),
+        expected_objects=n,
     )
     with writer:
         redraws = _write_all(writer, _objects(ctx, n, workers), n, progress)

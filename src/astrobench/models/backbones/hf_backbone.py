@@ -7,13 +7,15 @@ snapshot) works offline: `hf:/path/to/folder`.
 
 from __future__ import annotations
 
+import json
+import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from astrobench.errors import WeightsNotFoundError
+from astrobench.errors import BackboneError, WeightsNotFoundError
 from astrobench.models.backbone import Backbone, BackboneMeta
 from astrobench.models.depth_groups import depth_groups_by_name
 from astrobench.models.hub_offline import offline_if_asked
@@ -107,9 +109,17 @@ def hf_backbone(spec: BackboneSpec, options: BuildOptions) -> Backbone:
 def _load(name: str) -> Any:
     import transformers
 
+    refuse_remote_code_folder(name)
     try:
         with offline_if_asked():
             return _from_pretrained(transformers, name)
+    except (pickle.UnpicklingError, ValueError, RuntimeError) as exc:
+        raise BackboneError(
+            f"Hugging Face weights {name!r} cannot be loaded safely "
+            f"({' '.join(str(exc).split())[:90]})",
+            "pickled weights are loaded only with weights_only=True and remote code never "
+            "runs; use a folder with config.json + model.safetensors",
+        ) from exc
     except OSError as exc:
         raise WeightsNotFoundError(
             f"Hugging Face weights {name!r} are not available locally and cannot be downloaded "
@@ -119,14 +129,40 @@ def _load(name: str) -> Any:
         ) from exc
 
 
+def refuse_remote_code_folder(name: str) -> None:
+    """Refuse, without asking, a local model folder that wants to run its own Python code."""
+    folder = Path(name).expanduser()
+    if not folder.is_dir():
+        return
+    config_file = folder / "config.json"
+    try:
+        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise BackboneError(f"{config_file}: not readable JSON", "re-save the model") from exc
+    code_files = sorted(p.name for p in folder.glob("*.py"))
+    auto_map = isinstance(config, dict) and bool(config.get("auto_map"))
+    if auto_map or code_files:
+        what = ", ".join((["auto_map"] if auto_map else []) + code_files)
+        raise BackboneError(
+            f"hf:{name} asks to run its own code ({what}); astrobench never runs remote code "
+            "(trust_remote_code=False)",
+            "use a model whose architecture transformers ships (config.json + model.safetensors)",
+        )
+
+
 def _from_pretrained(transformers: Any, name: str) -> Any:
-    config = transformers.AutoConfig.from_pretrained(name)
+    config = transformers.AutoConfig.from_pretrained(name, trust_remote_code=False)
+    if getattr(config, "auto_map", None):
+        raise BackboneError(
+            f"hf:{name} asks to run its own code (auto_map); astrobench never runs remote code",
+            "use a model whose architecture transformers ships",
+        )
     model_class = getattr(transformers, _VISION_TOWERS.get(config.model_type, "AutoModel"))
     if config.model_type in ("clip", "siglip"):  # a full two-tower checkpoint
         config = config.vision_config
     if config.model_type == "vit_mae":
         config.mask_ratio = 0.0
-    return model_class.from_pretrained(name, config=config)
+    return model_class.from_pretrained(name, config=config, trust_remote_code=False)
 
 
 def _normalisation(name: str, n_chans: int) -> tuple[list[float], list[float]]:
@@ -134,7 +170,7 @@ def _normalisation(name: str, n_chans: int) -> tuple[list[float], list[float]]:
     import transformers
 
     try:
-        processor = transformers.AutoImageProcessor.from_pretrained(name)
+        processor = transformers.AutoImageProcessor.from_pretrained(name, trust_remote_code=False)
         mean, std = list(processor.image_mean), list(processor.image_std)
     except (OSError, ValueError, AttributeError, TypeError):
         mean, std = _IMAGENET_MEAN, _IMAGENET_STD

@@ -1,0 +1,1 @@
+"""Aligned encoders (AstroCLIP): a frozen or fine-tuned tower plus a cross-attention head."""

@@ -1,0 +1,1 @@
+"""Spectrum encoders: a masked-modelling transformer over overlapping windows (SpecFormer)."""

@@ -1,0 +1,358 @@
+"""Every structure check of the cutout reader, each on a file damaged in exactly that way.
+
+Each case starts from a valid file, breaks one thing with h5py, and expects the typed error and
+its message both from `CutoutFile` and from `astrobench data validate` (exit 2, one line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.cutout_writer import write_cutouts
+from astrobench.data.validate import validate_cutout_file
+from astrobench.errors import BandError, DataFormatError
+
+N = 6
+
+
+def _valid(tmp_path: Path, spectra: bool = False) -> Path:
+    extra = {}
+    if spectra:
+        extra = {
+            "wavelength_angstrom": np.linspace(4000, 9000, 5),
+            "spectra": np.ones((N, 5), dtype=np.float32),
+        }
+    return write_cutouts(
+        tmp_path / "c.h5",
+        np.zeros((N, 2, 4, 4), dtype=np.float32),
+        {"object_id": np.arange(N), "label": np.arange(N) % 2},
+        bands=["g", "r"],
+        pixel_scale_arcsec=0.2,
+        **extra,
+    )
+
+
+def _replace(handle: h5py.File, name: str, data: np.ndarray) -> None:
+    del handle[name]
+    handle.create_dataset(name, data=data)
+
+
+def _drop_attr(key: str) -> Callable[[h5py.File], None]:
+    def damage(handle: h5py.File) -> None:
+        del handle.attrs[key]
+
+    return damage
+
+
+DAMAGES: dict[str, tuple[Callable[[h5py.File], None], type[Exception], str]] = {
+    "format name": (
+        lambda h: h.attrs.__setitem__("astrobench_format", "other"),
+        DataFormatError,
+        "not a finished astrobench cutout file",
+    ),
+    "no format attribute": (
+        _drop_attr("astrobench_format"),
+        DataFormatError,
+        "not a finished astrobench cutout file",
+    ),
+    "format version": (
+        lambda h: h.attrs.__setitem__("format_version", 2),
+        DataFormatError,
+        "cutout format_version 2, this astrobench reads 1",
+    ),
+    "no format version": (
+        _drop_attr("format_version"),
+        DataFormatError,
+        "cutout format_version -1",
+    ),
+    "missing root attribute": (
+        _drop_attr("pixel_scale_arcsec"),
+        DataFormatError,
+        r"missing root attributes \['pixel_scale_arcsec'\]",
+    ),
+    "two missing root attributes": (
+        lambda h: (_drop_attr("survey")(h), _drop_attr("license")(h)),
+        DataFormatError,
+        r"missing root attributes \['survey', 'license'\]",
+    ),
+    "no images": (lambda h: h.__delitem__("images"), DataFormatError, "missing /images"),
+    "no catalog": (lambda h: h.__delitem__("catalog"), DataFormatError, "or /catalog"),
+    "images not 4-D": (
+        lambda h: _replace(h, "images", np.zeros((N, 2, 16), dtype=np.float32)),
+        DataFormatError,
+        r"/images has shape \(6, 2, 16\), not \[N, C, H, W\]",
+    ),
+    "more band names than channels": (
+        lambda h: h.attrs.__setitem__("bands", ["g", "r", "i"]),
+        BandError,
+        "/images has 2 channels but 3 band names",
+    ),
+    "fewer band names than channels": (
+        lambda h: h.attrs.__setitem__("bands", ["g"]),
+        BandError,
+        "/images has 2 channels but 1 band names",
+    ),
+    "catalog column too short": (
+        lambda h: _replace(h, "catalog/label", np.arange(4)),
+        DataFormatError,
+        "catalog column 'label' has 4 rows for 6 images",
+    ),
+    "catalog column too long": (
+        lambda h: _replace(h, "catalog/label", np.arange(8)),
+        DataFormatError,
+        "catalog column 'label' has 8 rows for 6 images",
+    ),
+    "catalog column 2-D": (
+        lambda h: _replace(h, "catalog/label", np.zeros((N, 2))),
+        DataFormatError,
+        "catalog column 'label' has 6 rows for 6 images",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGES))
+def test_each_structure_damage_is_refused(tmp_path: Path, run_cli, case: str) -> None:
+    damage, error, message = DAMAGES[case]
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        damage(handle)
+    with pytest.raises(error, match=message):
+        CutoutFile(path)
+    with pytest.raises(error, match=message):
+        validate_cutout_file(path)
+    code, out, err = run_cli("data", "validate", path)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("rows", [N - 1, N + 1])
+def test_spectra_row_count_must_match_images(tmp_path: Path, rows: int) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "spectra", np.ones((rows, 5), dtype=np.float32))
+    with pytest.raises(DataFormatError, match="/spectra row count differs from /images"):
+        CutoutFile(path)
+
+
+def test_an_intact_file_passes_every_check(tmp_path: Path) -> None:
+    """The checks above fire on damage only: the undamaged file (with spectra) opens."""
+    path = _valid(tmp_path, spectra=True)
+    with CutoutFile(path) as cutouts:
+        assert (len(cutouts), cutouts.bands, cutouts.has_spectra) == (N, ["g", "r"], True)
+    assert validate_cutout_file(path).n_objects == N
+
+
+def test_a_failed_structure_check_closes_the_file(tmp_path: Path) -> None:
+    """The HDF5 handle opened before the check is closed when the check fails (no leak)."""
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["format_version"] = 7
+    opened: list[h5py.File] = []
+    real_file = h5py.File
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        handle = real_file(*args, **kwargs)
+        opened.append(handle)
+        return handle
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(h5py, "File", spy)
+        with pytest.raises(DataFormatError, match="format_version 7"):
+            CutoutFile(path)
+    assert len(opened) == 1 and not opened[0].id.valid
+
+
+def test_open_cutouts_passes_the_nan_policy(tmp_path: Path) -> None:
+    from astrobench.data.cutout_file import open_cutouts
+
+    images = np.ones((2, 1, 4, 4), dtype=np.float32)
+    images[1, 0, 0, 0] = np.nan
+    path = write_cutouts(
+        tmp_path / "n.h5",
+        images,
+        {"object_id": [0, 1]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        allow_nonfinite=True,
+    )
+    with open_cutouts(path, nan_policy="mask") as cutouts:
+        assert cutouts.nan_policy == "mask" and cutouts.read_image(1)[0, 0, 0] == 0.0
+    with open_cutouts(path) as cutouts:
+        assert cutouts.nan_policy == "error" and cutouts.read_image(0).sum() == 16
+
+
+def test_closing_twice_is_harmless_and_attrs_are_plain_values(tmp_path: Path) -> None:
+    path = _valid(tmp_path)
+    cutouts = CutoutFile(path)
+    attrs = cutouts.attrs
+    assert attrs["bands"] == ["g", "r"] and isinstance(attrs["format_version"], int)
+    assert attrs["astrobench_format"] == "cutouts"
+    cutouts.close()
+    cutouts.close()
+
+
+def test_boxes_of_each_object_come_from_its_offsets(tmp_path: Path) -> None:
+    boxes = [np.array([[0, 0, 1, 1]]), np.array([[1, 1, 2, 2], [2, 2, 3, 3]]), np.zeros((0, 4))]
+    path = write_cutouts(
+        tmp_path / "b.h5",
+        np.zeros((3, 1, 4, 4), dtype=np.float32),
+        {"object_id": [0, 1, 2]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        boxes=boxes,
+        box_labels=[np.array([5]), np.array([6, 7]), np.array([], dtype=np.int64)],
+    )
+    with CutoutFile(path) as cutouts:
+        for index, expected in enumerate(boxes):
+            found, _ = cutouts.read_boxes(index)
+            np.testing.assert_array_equal(found, expected)
+        assert cutouts.read_boxes(1)[1].tolist() == [6, 7]
+
+
+def _flip_spectrum_chunk(path: Path, index: int) -> None:
+    with h5py.File(path, "r") as handle:
+        info = handle["spectra"].id.get_chunk_info_by_coord((index, 0))
+    with open(path, "r+b") as raw:
+        raw.seek(info.byte_offset + info.size // 2)
+        byte = raw.read(1)
+        raw.seek(info.byte_offset + info.size // 2)
+        raw.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_damaged_spectrum_in_a_later_block_is_named(tmp_path: Path) -> None:
+    from astrobench.errors import CorruptDataError
+
+    n = 600
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((n, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(n)},
+        bands=["r"],
+        pixel_scale_arcsec=0.4,
+        wavelength_angstrom=np.linspace(3600, 9800, 8),
+        spectra=np.ones((n, 8), dtype=np.float32),
+    )
+    with h5py.File(path, "r") as handle:
+        rows = handle["spectra"].chunks[0]  # spectra are stored in chunks of `rows` objects
+    _flip_spectrum_chunk(path, 0)  # damages objects 0 .. rows-1
+    _flip_spectrum_chunk(path, 2 * rows)  # damages objects 2 rows .. 3 rows - 1
+    with CutoutFile(path) as cutouts:
+        first = 2 * rows + 8
+        with pytest.raises(CorruptDataError, match=f"spectrum of object {first} fails"):
+            cutouts.read_spectra_slice(first, first + 20)
+        block = cutouts.read_spectra_slice(rows + 10, rows + 20)
+        assert block.dtype == np.float32 and block.shape == (10, 8)
+
+
+def test_corruption_messages_are_short_and_hinted() -> None:
+    from astrobench.data.cutout_file import _corrupt, _short
+
+    assert _short(OSError("can't  read\n data")) == "can't read data"
+    assert _short(ValueError("x" * 119)) == "x" * 119
+    assert _short(ValueError("x" * 120)) == "x" * 117 + "..."
+    error = _corrupt(Path("f.h5"), 7, OSError("bad  checksum"), what="spectrum")
+    assert error.one_line() == (
+        "f.h5: the spectrum of object 7 fails its checksum (bad checksum) "
+        "(hint: the file is damaged on disk; re-create or re-download it)"
+    )
+
+
+def test_spectra_stored_as_float64_are_read_as_float32(tmp_path: Path) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "spectra", np.full((N, 5), 1 / 3, dtype=np.float64))
+    with CutoutFile(path) as cutouts:
+        block = cutouts.read_spectra_slice(0, N)
+        assert block.dtype == np.float32 and block.shape == (N, 5)
+        assert cutouts.read_spectrum(2).dtype == np.float32
+
+
+def test_string_columns_are_unicode_arrays_and_a_missing_column_lists_the_others(
+    tmp_path: Path,
+) -> None:
+    from astrobench.errors import MissingColumnError
+
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((2, 1, 2, 2), dtype=np.float32),
+        {"object_id": ["a", "bb"], "label": [0, 1]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+    with CutoutFile(path) as cutouts:
+        ids = cutouts.column("object_id")
+        assert ids.dtype.kind == "U" and ids.tolist() == ["a", "bb"]
+        with pytest.raises(MissingColumnError, match="no catalog column 'mass'") as error:
+            cutouts.column("mass")
+        assert error.value.one_line() == (
+            f"{path}: no catalog column 'mass' (hint: available columns: label, object_id)"
+        )
+
+
+def test_images_stored_as_float64_are_read_as_float32(tmp_path: Path) -> None:
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "images", np.full((N, 2, 4, 4), 1 / 3, dtype=np.float64))
+    with CutoutFile(path) as cutouts:
+        assert cutouts.read_slice(0, N).dtype == np.float32
+        assert cutouts.read_images([1, 4]).dtype == np.float32
+
+
+def test_a_damaged_image_in_a_later_block_is_named_with_its_file(
+    tmp_path: Path, corrupt_image
+) -> None:
+    from astrobench.errors import CorruptDataError
+
+    path = write_cutouts(
+        tmp_path / "many.h5",
+        np.ones((40, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(40)},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+    corrupt_image(path, 3)
+    corrupt_image(path, 30)
+    with CutoutFile(path) as cutouts, pytest.raises(CorruptDataError, match="object 30") as error:
+        cutouts.read_slice(25, 35)
+    message = error.value.one_line()
+    assert message.startswith(f"{path}: the image of object 30 fails its checksum (")
+    assert "(None)" not in message  # the HDF5 reason is quoted
+
+
+def test_a_damaged_spectrum_names_its_file_and_reason(tmp_path: Path) -> None:
+    from astrobench.errors import CorruptDataError
+
+    path = _valid(tmp_path, spectra=True)
+    _flip_spectrum_chunk(path, 0)
+    with CutoutFile(path) as cutouts, pytest.raises(CorruptDataError, match="object 2") as error:
+        cutouts.read_spectrum(2)
+    message = error.value.one_line()
+    assert message.startswith(f"{path}: the spectrum of object 2 fails its checksum (")
+    assert "(None)" not in message
+
+
+def test_non_finite_pixels_error_names_the_object_and_the_fix(tmp_path: Path) -> None:
+    from astrobench.errors import NonFiniteDataError
+
+    images = np.ones((3, 2, 2, 2), dtype=np.float32)
+    images[2, 1, 0, 1] = np.inf
+    path = write_cutouts(
+        tmp_path / "nan.h5",
+        images,
+        {"object_id": [0, 1, 2]},
+        bands=["g", "r"],
+        pixel_scale_arcsec=1.0,
+        allow_nonfinite=True,
+    )
+    with CutoutFile(path) as cutouts, pytest.raises(NonFiniteDataError, match="object 2") as error:
+        cutouts.read_slice(0, 3)
+    assert error.value.one_line() == (
+        f"{path}: object 2 has NaN or infinite pixels (hint: use nan_policy='mask' "
+        "(CLI: --nan-policy mask) to replace them with 0 and count them)"
+    )

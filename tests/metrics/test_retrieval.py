@@ -1,0 +1,91 @@
+"""Retrieval metrics against brute force: neighbours, pair ranks, recall@k, neighbour agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from astrobench.metrics import retrieval
+from astrobench.metrics.retrieval import (
+    cross_modal_recall,
+    neighbour_property_agreement,
+    pair_ranks,
+    search,
+)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return a @ b.T
+
+
+def test_search_returns_the_brute_force_neighbours() -> None:
+    rng = np.random.default_rng(0)
+    q, db = rng.normal(size=(7, 4)), rng.normal(size=(40, 4)) * rng.uniform(0.1, 5, (40, 1))
+    ids, sims = search(q, db, k=5)
+    sim = _cosine(q, db)
+    for i in range(7):
+        expected = np.argsort(-sim[i], kind="stable")[:5]
+        assert list(ids[i]) == list(expected)
+        np.testing.assert_allclose(sims[i], sim[i, expected], rtol=1e-5)
+
+
+def test_in_modal_search_leaves_the_query_out() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(20, 3))
+    ids, _ = search(x, x, k=4, exclude_self=True)
+    sim = _cosine(x, x)
+    np.fill_diagonal(sim, -np.inf)
+    for i in range(20):
+        assert i not in ids[i]
+        assert list(ids[i]) == list(np.argsort(-sim[i], kind="stable")[:4])
+
+
+def test_blocked_torch_search_matches_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(2)
+    q, db = rng.normal(size=(9, 3)), rng.normal(size=(15, 3))
+    whole = search(q, db, 3)
+    monkeypatch.setattr(retrieval, "BLOCK_QUERIES", 2)
+    blocked = search(q, db, 3)
+    np.testing.assert_array_equal(whole[0], blocked[0])
+
+
+def test_pair_ranks_and_recall_match_brute_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(30, 6))
+    b = a + rng.normal(scale=1.0, size=a.shape)  # noisy pairs: ranks spread over 1..30
+    sim = _cosine(a, b)
+    expected = np.array([1 + int((sim[i] > sim[i, i]).sum()) for i in range(30)])
+    monkeypatch.setattr(retrieval, "BLOCK_QUERIES", 7)
+    ranks = pair_ranks(a, b)
+    np.testing.assert_array_equal(ranks, expected)
+    assert len(set(ranks.tolist())) > 3
+    metrics = cross_modal_recall(a, b, ks=(1, 5))
+    assert metrics["recall@1"] == pytest.approx(np.mean(expected == 1))
+    assert metrics["recall@5"] == pytest.approx(np.mean(expected <= 5))
+    assert metrics["median_rank"] == pytest.approx(np.median(expected))
+    assert metrics["chance_recall@5"] == pytest.approx(5 / 30)
+
+
+def test_recall_is_one_for_identical_pairs_and_direction_matters() -> None:
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(12, 5))
+    assert cross_modal_recall(a, a)["recall@1"] == 1.0
+    b = rng.normal(size=(12, 5))
+    assert not np.array_equal(pair_ranks(a, b), pair_ranks(b, a))
+
+
+def test_neighbour_agreement_is_the_score_of_the_neighbour_mean() -> None:
+    rng = np.random.default_rng(5)
+    z = rng.uniform(0.05, 0.6, 50)
+    emb = np.stack([np.cos(3 * z), np.sin(3 * z)], axis=1) + rng.normal(0, 0.02, (50, 2))
+    got = neighbour_property_agreement(emb, emb, z, z, k=3, exclude_self=True, redshift=True)
+    sim = _cosine(emb, emb)
+    np.fill_diagonal(sim, -np.inf)
+    pred = np.array([z[np.argsort(-sim[i], kind="stable")[:3]].mean() for i in range(50)])
+    r2 = 1 - ((z - pred) ** 2).sum() / ((z - z.mean()) ** 2).sum()
+    dz = (pred - z) / (1 + z)
+    nmad = 1.4826 * np.median(np.abs(dz - np.median(dz)))
+    assert got["r2"] == pytest.approx(r2) and got["sigma_nmad"] == pytest.approx(nmad)
+    assert got["r2"] > 0.9  # the embedding follows z, so neighbours agree

@@ -1,0 +1,185 @@
+"""Checkpoint files on their own: format tag, last/previous rotation, candidates order, fallback,
+and the identity of a run (config_hash) that decides whether a resume is allowed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from astrobench.errors import CheckpointError, ConfigError
+from astrobench.train import checkpoint as ckpt
+from astrobench.train.config import TrainConfig
+
+
+def test_written_checkpoint_loads_back_with_its_format_tag(tmp_path: Path) -> None:
+    path = tmp_path / "a.pt"
+    ckpt.write_checkpoint(path, {"step": 3, "weights": torch.arange(4.0)})
+    state = ckpt.load_checkpoint(path)
+    assert state["format"] == ckpt.CHECKPOINT_FORMAT and state["version"] == 1
+    assert state["step"] == 3 and torch.equal(state["weights"], torch.arange(4.0))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pt"]  # no temporary file left
+
+
+def test_a_foreign_file_is_not_a_checkpoint(tmp_path: Path) -> None:
+    torch.save({"format": "something-else"}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint"):
+        ckpt.load_checkpoint(tmp_path / "other.pt")
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint"):
+        ckpt.load_checkpoint(tmp_path / "list.pt")
+    (tmp_path / "junk.pt").write_bytes(b"\x00junk")
+    with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*junk\.pt: \w+"):
+        ckpt.load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_save_last_keeps_the_former_last_as_previous(tmp_path: Path) -> None:
+    folder = tmp_path / "checkpoints"
+    assert ckpt.save_last(folder, {"step": 1}) == folder / ckpt.LAST
+    assert not (folder / ckpt.PREVIOUS).exists()
+    ckpt.save_last(folder, {"step": 2})
+    ckpt.save_last(folder, {"step": 3})
+    assert ckpt.load_checkpoint(folder / ckpt.LAST)["step"] == 3
+    assert ckpt.load_checkpoint(folder / ckpt.PREVIOUS)["step"] == 2
+    assert sorted(p.name for p in folder.iterdir()) == [ckpt.LAST, ckpt.PREVIOUS]
+
+
+def test_candidates_are_newest_first_and_only_existing(tmp_path: Path) -> None:
+    for name in ("epoch-0002.pt", "epoch-0010.pt", ckpt.PREVIOUS, "best.pt"):
+        ckpt.write_checkpoint(tmp_path / name, {"name": name})
+    names = [p.name for p in ckpt.checkpoint_candidates(tmp_path)]
+    assert names == [ckpt.PREVIOUS, "epoch-0010.pt", "epoch-0002.pt"]  # no last.pt, no best.pt
+    ckpt.write_checkpoint(tmp_path / ckpt.LAST, {"name": ckpt.LAST})
+    assert ckpt.checkpoint_candidates(tmp_path)[0].name == ckpt.LAST
+
+
+def test_load_latest_falls_back_past_damage_to_an_epoch_copy(tmp_path: Path) -> None:
+    assert ckpt.load_latest(tmp_path) is None  # an empty folder: nothing to resume
+    ckpt.write_checkpoint(tmp_path / "epoch-0001.pt", {"step": 1})
+    ckpt.write_checkpoint(tmp_path / "epoch-0002.pt", {"step": 2})
+    (tmp_path / ckpt.LAST).write_bytes(b"damaged")
+    with pytest.warns(RuntimeWarning, match=r"resuming from epoch-0002\.pt instead: cannot read"):
+        found = ckpt.load_latest(tmp_path)
+    assert found is not None and found[0]["step"] == 2 and found[1].name == "epoch-0002.pt"
+
+
+def test_load_latest_without_damage_does_not_warn(tmp_path: Path, recwarn) -> None:
+    ckpt.save_last(tmp_path, {"step": 1})
+    ckpt.save_last(tmp_path, {"step": 2})
+    found = ckpt.load_latest(tmp_path)
+    assert found is not None and found[0]["step"] == 2 and found[1].name == ckpt.LAST
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_kill_while_writing_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
+    """An error during the write (here: the fsync) leaves the old checkpoint and no temp file."""
+    path = tmp_path / ckpt.LAST
+    ckpt.write_checkpoint(path, {"step": 1})
+
+    def fails(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ckpt, "commit_temporary", fails)
+    with pytest.raises(OSError, match="disk full"):
+        ckpt.write_checkpoint(path, {"step": 2})
+    assert ckpt.load_checkpoint(path)["step"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ckpt.LAST]
+
+
+# --- config_hash: the identity of a run's trajectory ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"epochs": 11},
+        {"lr": 2e-3},
+        {"batch_size": 32},
+        {"seed": 1},
+        {"weight_decay": 0.0},
+        {"betas": (0.9, 0.95)},
+        {"optimizer": "sgd"},
+        {"schedule": "constant"},
+        {"precision": "bf16"},
+        {"grad_accum_steps": 2},
+        {"ema_decay": 0.99},
+        {"extra": {"data": "other.h5"}},
+    ],
+)
+def test_settings_that_change_the_numbers_change_the_hash(change: dict) -> None:
+    assert TrainConfig(**change).config_hash() != TrainConfig().config_hash()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"num_workers": 4},
+        {"checkpoint_every": 2},
+        {"checkpoint_every_steps": 100},
+        {"keep_every_k": 5},
+        {"device": "cpu"},
+    ],
+)
+def test_settings_that_do_not_change_the_numbers_keep_the_hash(change: dict) -> None:
+    assert TrainConfig(**change).config_hash() == TrainConfig().config_hash()
+
+
+def test_hash_is_16_hex_and_stable_across_processes() -> None:
+    value = TrainConfig(lr=0.5, milestones=[3, 1]).config_hash()
+    assert len(value) == 16 and int(value, 16) >= 0
+    assert value == TrainConfig(lr=0.5, milestones=(3, 1)).config_hash()  # list or tuple alike
+    # sha256 of the sorted JSON of every setting except the five that do not change numbers
+    config = TrainConfig(lr=0.5)
+    kept = {k: v for k, v in config.to_dict().items() if k not in _NOT_HASHED}
+    digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+    assert config.config_hash() == digest[:16]
+
+
+_NOT_HASHED = {
+    "num_workers",
+    "checkpoint_every",
+    "checkpoint_every_steps",
+    "keep_every_k",
+    "device",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"epochs": -1}, "epochs must be >= 0, got -1"),
+        ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
+        ({"lr": 0.0}, "lr must be > 0, got 0.0"),
+        ({"grad_accum_steps": 0}, "grad_accum_steps must be >= 1"),
+        ({"warmup_epochs": -0.5}, "warmup_epochs must be >= 0"),
+        ({"schedule": "linear"}, "unknown schedule 'linear'"),
+        ({"nonfinite_policy": "ignore"}, "unknown nonfinite_policy 'ignore'"),
+        ({"device": "tpu"}, "unknown device 'tpu'"),
+        ({"optimizer": "lamb"}, "unknown optimizer 'lamb'"),
+        ({"ema_decay": 1.0}, r"ema_decay must be in \(0, 1\) or None"),
+        ({"ema_decay": 0.0}, r"ema_decay must be in \(0, 1\) or None"),
+        ({"checkpoint_every": 0}, "checkpoint_every must be >= 1"),
+        ({"num_workers": -1}, "num_workers must be >= 0"),
+        ({"cycle_epochs": 0}, "cycle_epochs must be >= 1"),
+    ],
+)
+def test_impossible_settings_are_config_errors(change: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**change)
+
+
+def test_boundary_settings_are_accepted() -> None:
+    config = TrainConfig(
+        epochs=0,
+        batch_size=1,
+        grad_accum_steps=1,
+        warmup_epochs=0.0,
+        ema_decay=0.5,
+        checkpoint_every=1,
+        num_workers=0,
+        cycle_epochs=1,
+    )
+    assert config.to_dict()["betas"] == [0.9, 0.999]
