@@ -78,6 +78,7 @@ PROTOCOLS: Registry = Registry("protocol", package="astrobench.protocols")
 PRETRAINERS: Registry = Registry("pretrainer", package="astrobench.pretrain")
 TASKS: Registry = Registry("task", package="astrobench.tasks")
 ENCODER_FAMILIES: Registry = Registry("encoder family", package="astrobench.models.families")
+VOTE_SCHEMAS: Registry = Registry("vote schema", package="astrobench.data.votes")
 
 register_backbone = BACKBONES.register
 register_dataset = DATASETS.register
@@ -85,3 +86,4 @@ register_protocol = PROTOCOLS.register
 register_pretrainer = PRETRAINERS.register
 register_task = TASKS.register
 register_encoder_family = ENCODER_FAMILIES.register
+register_vote_schema = VOTE_SCHEMAS.register

@@ -142,3 +142,23 @@ def test_other_files_other_backbones_and_fixed_splits_pass(
     )
     spec = _with_sidecar(out, tmp_path, data_hash=hashlib.sha256(fixed.read_bytes()).hexdigest())
     check_encoder_split(spec, fixed, 0, tmp_path)  # the file's own split: every seed agrees
+
+
+def test_a_disjoint_pretraining_refuses_a_standard_probe(
+    blob_writer: Callable[..., Path], tmp_path: Path, run_cli: Any
+) -> None:
+    import torch
+
+    from astrobench.pretrain.mae_pretrainer import pretrain_mae
+
+    torch.set_num_threads(1)
+    data = blob_writer(tmp_path / "blobs.h5", 60)
+    out = tmp_path / "mae"
+    pretrain_mae(data, out, patch=4, epochs=1, batch_size=8, split_scheme="disjoint")
+    assert json.loads((out / "encoder.json").read_text())["split_scheme"] == "disjoint"
+    spec = f"ckpt:{out / 'encoder.safetensors'}"
+    with pytest.raises(ConfigError, match="pretrained on this file with the disjoint split"):
+        check_encoder_split(spec, data, 0, tmp_path / "cache")
+    check_encoder_split(spec, data, 0, tmp_path / "cache", split_scheme="disjoint")
+    code, _, stderr = _probe(run_cli, data, out, 0, tmp_path / "cache")
+    assert code == 2 and "--split-scheme disjoint" in stderr and stderr.count("\n") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from train_tiny import TinyImages, TinyNet, run
@@ -30,8 +31,31 @@ def test_multistep_and_cyclic_schedules():
         TrainConfig(epochs=300, lr=1.0, schedule="multistep", milestones=(160, 230)), 1
     )
     assert step(159) == 1.0 and step(160) == pytest.approx(0.1) and step(230) == pytest.approx(0.01)
-    cyclic = lr_factor_fn(TrainConfig(epochs=30, lr=1.0, schedule="cyclic"), 1)
-    assert cyclic(9) == pytest.approx(0.995**9) and cyclic(10) == 1.0  # restart every 10 epochs
+
+
+def _astromae_lr(epoch: float, base: float, min_lr: float) -> float:
+    """Seed 001's fine-tuning lr written out independently: restart every 10 epochs to
+    base * 0.995**restart_epoch, half-cosine to min_lr within the cycle."""
+    restart = (epoch // 10) * 10
+    peak = base * 0.995**restart
+    return min_lr + (peak - min_lr) * (1 + np.cos(np.pi * (epoch - restart) / 10)) / 2
+
+
+@pytest.mark.parametrize("epoch", [0, 3, 9.5, 10, 17, 100, 355, 690, 699])
+def test_cyclic_schedule_restarts_every_ten_epochs_under_a_whole_run_decay(epoch: float) -> None:
+    steps_per_epoch = 4
+    config = TrainConfig(epochs=700, lr=1e-4, min_lr=1e-6, schedule="cyclic")
+    factor = lr_factor_fn(config, steps_per_epoch)
+    step = round(epoch * steps_per_epoch)
+    assert 1e-4 * factor(step) == pytest.approx(_astromae_lr(epoch, 1e-4, 1e-6), rel=1e-9)
+
+
+def test_cyclic_peaks_decay_over_the_run_not_only_within_a_cycle() -> None:
+    factor = lr_factor_fn(TrainConfig(epochs=700, lr=1.0, schedule="cyclic"), 1)
+    assert factor(690) == pytest.approx(0.995**690)  # ~0.031: far below today's 0.956 floor
+    assert factor(10) > factor(9) and factor(19) < factor(10)  # a restart, then annealing
+    peaks = [factor(10 * k) for k in range(70)]
+    assert all(np.diff(peaks) < 0)
 
 
 def test_bad_config_is_a_config_error():

@@ -64,6 +64,7 @@ def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> di
                 size=synth.size,
                 spectra=synth.spectra,
                 progress=progress,
+                votes=synth.votes,
             )
         paths[name] = target
     return paths

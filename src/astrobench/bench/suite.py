@@ -39,6 +39,7 @@ class SynthSpec(_Strict):
     seed: int = 0
     size: int | None = Field(default=None, gt=0)  # cutout side in pixels; None: the preset's own
     spectra: bool = False
+    votes: str | None = None  # a vote schema (gz-decals-5, gz2): also simulate Galaxy Zoo votes
 
 
 class TargetSpec(_Strict):
@@ -297,7 +298,10 @@ def dataset_identity(suite: Suite, name: str) -> dict[str, Any]:
     """
     spec = suite.datasets[name]
     if spec.synth is not None:
-        return {"synth": spec.synth.model_dump()}
+        dump = spec.synth.model_dump()
+        if dump["votes"] is None:  # so earlier synthetic datasets keep their identity
+            del dump["votes"]
+        return {"synth": dump}
     assert spec.path is not None
     digest = content_sha256(spec.path) if spec.path.is_file() else None
     return {"path": str(spec.path), "sha256": digest}

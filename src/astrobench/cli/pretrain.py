@@ -60,6 +60,11 @@ def mae(
         help="Seed of the train/val/test split whose val and test objects are held out; "
         "probe the encoder on this file with the same --split-seed.",
     ),
+    split_scheme: str = typer.Option(
+        "standard",
+        "--split-scheme",
+        help="standard, or disjoint: pretrain on an 80 % pool fine-tuning never uses (seed 001).",
+    ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
     threads: int = typer.Option(
         0, help="CPU threads for torch; 0: torch's default. 1 is fastest on a busy machine."
@@ -98,6 +103,7 @@ def mae(
         seed=seed,
         split_seed=split_seed,
         device=device,
+        split_scheme=split_scheme,
     )
     last = result.history[-1] if result.history else {}
     typer.echo(

@@ -29,6 +29,9 @@ def synth(
     spectrum_step: float = typer.Option(
         2.0, "--spectrum-step", help="Spectral pixel (A); DESI native 0.8."
     ),
+    votes: str = typer.Option(
+        "", "--votes", help="Also simulate Galaxy Zoo votes for this tree: gz-decals-5 or gz2."
+    ),
 ) -> None:
     """Simulate a synthetic survey: galaxies of the ten Galaxy10 classes, spectra, catalog;
     or fields of several sources (and strong lenses) with one box per source."""
@@ -60,6 +63,7 @@ def synth(
         spectra=not no_spectra,
         progress=sys.stdout.isatty(),
         spectrum_step_angstrom=spectrum_step,
+        votes=votes or None,
     )
     typer.echo(f"wrote {n} {preset} galaxies to {path}")
 

@@ -48,6 +48,7 @@ def check_encoder_split(
     data_path: str | os.PathLike[str],
     split_seed: int,
     cache_dir: str | os.PathLike[str] | None = None,
+    split_scheme: str = "standard",
 ) -> None:
     """Refuse to evaluate a `ckpt:` encoder on the file it was pretrained on with another split.
 
@@ -59,6 +60,8 @@ def check_encoder_split(
         data_path: the cutout file the protocol splits into train / val / test.
         split_seed: the protocol's split seed.
         cache_dir: where the file's sha256 is memoised (default: the embedding cache root).
+        split_scheme: the protocol's split scheme ("standard" or "disjoint", data/splits.py);
+            it must be the encoder's too: the two schemes hold out different objects.
 
     Raises:
         ConfigError: the encoder saw this file's objects outside the split `split_seed` draws.
@@ -70,7 +73,8 @@ def check_encoder_split(
 
     sidecar = read_sidecar(encoder_location(spec))  # `?modality=` picks a CLIP run's tower
     pretrained_seed = int(sidecar.get("split_seed", DEFAULT_SPLIT_SEED))
-    if pretrained_seed == int(split_seed):
+    pretrained_scheme = str(sidecar.get("split_scheme", "standard"))
+    if pretrained_seed == int(split_seed) and pretrained_scheme == split_scheme:
         return
     data = Path(data_path).expanduser()
     with CutoutFile(data) as cutouts:
@@ -79,6 +83,13 @@ def check_encoder_split(
     cache = Path(cache_dir).expanduser() if cache_dir is not None else None
     if not _same_data(str(sidecar.get("data_hash", "")), data, cache):
         return
+    if pretrained_scheme != split_scheme:
+        raise ConfigError(
+            f"encoder {spec.name} was pretrained on this file with the {pretrained_scheme} split "
+            f"(split_seed {pretrained_seed}); a {split_scheme} split would test on objects it saw",
+            f"use --split-scheme {pretrained_scheme} --split-seed {pretrained_seed} (suite "
+            f"settings split_scheme: {pretrained_scheme}, split_seed: {pretrained_seed})",
+        )
     raise ConfigError(
         f"encoder {spec.name} was pretrained on this file with split_seed {pretrained_seed}; "
         f"probing with split_seed {split_seed} would test on objects it saw",

@@ -64,6 +64,7 @@ class PretrainData:
     data_hash: str  # sha256 of the file's bytes
     n_blank_removed: int
     split_seed: int = 0
+    split_scheme: str = "standard"
 
 
 def blank_fractions(path: Path, indices: np.ndarray, block_objects: int = 256) -> np.ndarray:
@@ -112,12 +113,13 @@ def normalisation_transform(stats: dict[str, Any]) -> Transform:
 
 
 def _train_val_indices(
-    path: Path, split_seed: int, filter_blank: bool
+    path: Path, split_seed: int, filter_blank: bool, split_scheme: str = "standard"
 ) -> tuple[np.ndarray, np.ndarray, int]:
     with CutoutFile(path) as cutouts:
         # The same split every protocol uses, so pretraining never sees a probe's test objects
-        # when the probe uses the same split seed (checked by check_encoder_split).
-        splits = split_indices(cutouts, seed=split_seed)
+        # when the probe uses the same split seed (checked by check_encoder_split); under the
+        # disjoint scheme, no object that fine-tuning uses at all.
+        splits = split_indices(cutouts, seed=split_seed, scheme=split_scheme, role="pretrain")
     train, val = splits["train"], splits["val"]
     removed = 0
     if filter_blank:
@@ -139,6 +141,7 @@ def build_pretrain_data(
     filter_blank: bool = False,
     split_seed: int = 0,
     check_image_size: Callable[[int, int], None] | None = None,
+    split_scheme: str = "standard",
 ) -> PretrainData:
     """Train and validation datasets of a cutout file for MAE pretraining.
 
@@ -154,6 +157,8 @@ def build_pretrain_data(
             test and val objects of this split are never pretrained on.
         check_image_size: called with (image side after the crop, number of bands) before any
             statistics are computed, so a model that cannot take the images fails fast.
+        split_scheme: "standard" (pretrain on the shared train split) or "disjoint" (pretrain
+            on an 80 % pool that fine-tuning never touches; data/splits.py).
 
     Raises:
         ConfigError: a crop larger than the cutouts.
@@ -170,7 +175,7 @@ def build_pretrain_data(
         )
     if check_image_size is not None:
         check_image_size(side, len(bands))
-    train_idx, val_idx, removed = _train_val_indices(file, split_seed, filter_blank)
+    train_idx, val_idx, removed = _train_val_indices(file, split_seed, filter_blank, split_scheme)
     if train_idx.size < batch_size:
         raise InsufficientDataError(
             f"{file.name} has {train_idx.size} training cutouts, "
@@ -194,4 +199,5 @@ def build_pretrain_data(
         data_hash=content_sha256(file),
         n_blank_removed=removed,
         split_seed=split_seed,
+        split_scheme=split_scheme,
     )

@@ -24,10 +24,14 @@ def encoder_sidecar(
     data_hash: str,
     epochs: int,
     split_seed: int = 0,
+    split_scheme: str = "standard",
 ) -> dict[str, Any]:
     """The `encoder.json` contents for the encoder of `model` (see models/encoder_checkpoint.py)."""
     config = model.config
+    # Only a non-standard scheme is written, so standard sidecars are unchanged.
+    scheme = {"split_scheme": split_scheme} if split_scheme != "standard" else {}
     return {
+        **scheme,
         "family": "vit",
         "modality": "image",
         "arch": config.arch,
@@ -56,8 +60,11 @@ def export_encoder(
     data_hash: str,
     epochs: int,
     split_seed: int = 0,
+    split_scheme: str = "standard",
 ) -> Path:
     """Write DIR/encoder.safetensors and DIR/encoder.json atomically; return the weights path."""
 
-    sidecar = encoder_sidecar(model, bands, normalisation, data_hash, epochs, split_seed)
+    sidecar = encoder_sidecar(
+        model, bands, normalisation, data_hash, epochs, split_seed, split_scheme
+    )
     return save_encoder(out_dir, model.encoder, sidecar)

@@ -85,6 +85,7 @@ def _finish(
         data_hash=data.data_hash,
         epochs=epochs,
         split_seed=data.split_seed,
+        split_scheme=data.split_scheme,
     )
     n_plot = min(N_RECON_OBJECTS, len(data.val))
     images = torch.stack([data.val[i]["image"] for i in range(n_plot)])  # [n, C, H, W]
@@ -120,6 +121,7 @@ def pretrain_mae(
     seed: int = 0,
     split_seed: int = 0,
     device: str = "auto",
+    split_scheme: str = "standard",
 ) -> MaeRunResult:
     """Pretrain an MAE on the cutouts of `data` and export its encoder to `out`.
 
@@ -146,6 +148,8 @@ def pretrain_mae(
         split_seed: seed of the train/val/test split; its val and test objects are held out.
             Probes of this encoder on the same file must use the same split seed.
         device: "auto", "cpu", "cuda" or "mps".
+        split_scheme: "standard" or "disjoint" (seed 001: pretrain on 80 %, fine-tune on a
+            separate 10 %; give the protocols the same split_scheme and split_seed = seed).
     """
     from astrobench.train import Trainer
 
@@ -173,6 +177,7 @@ def pretrain_mae(
         filter_blank=filter_blank,
         split_seed=split_seed,
         check_image_size=check_image_size,
+        split_scheme=split_scheme,
     )
     config = MaeConfig(
         img_size=pretrain_data.img_size,

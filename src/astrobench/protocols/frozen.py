@@ -25,12 +25,13 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
+from astrobench.errors import ConfigError
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
 from astrobench.protocols.cell_selection import select_rows
 from astrobench.protocols.frozen_inputs import FrozenInputs, load_frozen_inputs
 from astrobench.protocols.settings import ProtocolSettings, validate_settings
-from astrobench.registry import register_protocol
-from astrobench.tasks.base import ClassOutput, Task
+from astrobench.registry import PROTOCOLS, register_protocol
+from astrobench.tasks.base import ClassOutput, Task, ValueOutput
 from astrobench.tasks.predictions import Predictions
 from astrobench.threads import thread_limit
 
@@ -127,10 +128,17 @@ def select_cell(
 class FrozenProtocol:
     """A registered frozen protocol: answers requests (via the embedding cache) and cells."""
 
-    def __init__(self, name: str, fit: HeadFitFn, settings_model: type[FrozenSettings]) -> None:
+    def __init__(
+        self,
+        name: str,
+        fit: HeadFitFn,
+        settings_model: type[FrozenSettings],
+        outputs: tuple[type, ...] = (ClassOutput, ValueOutput),
+    ) -> None:
         self.name = name
         self.fit = fit
         self.settings_model = settings_model
+        self.outputs = outputs  # the task outputs this head can produce
 
     def __call__(self, request: ProtocolRequest) -> ProtocolResult:
         settings = validate_settings(self.settings_model, request.settings, self.name)
@@ -141,6 +149,7 @@ class FrozenProtocol:
             settings.embed,
             settings.split_seed,
             request.cache_dir,
+            split_scheme=settings.split_scheme,
         )
         return self.run_cell(inputs, request.fraction, request.seed, request.n_per_class, settings)
 
@@ -155,6 +164,16 @@ class FrozenProtocol:
         """Fit the head on one cell and score its test predictions."""
         settings = validate_settings(self.settings_model, settings or {}, self.name)
         task = inputs.task
+        if not isinstance(task.output, self.outputs):
+            serving = [
+                n for n in PROTOCOLS.names()
+                if isinstance(PROTOCOLS.get(n), FrozenProtocol)
+                and isinstance(task.output, PROTOCOLS.get(n).outputs)
+            ]  # fmt: skip
+            raise ConfigError(
+                f"the {self.name} protocol cannot predict {task.kind} targets",
+                f"frozen protocols that can: {', '.join(serving) or 'none'}; or a training one",
+            )
         split = select_cell(inputs, fraction, seed, n_per_class, settings)
         start = time.perf_counter()
         with thread_limit(settings.threads):
@@ -189,12 +208,15 @@ class FrozenProtocol:
 
 
 def frozen_protocol(
-    name: str, settings_model: type[FrozenSettings] = FrozenSettings
+    name: str,
+    settings_model: type[FrozenSettings] = FrozenSettings,
+    outputs: tuple[type, ...] = (ClassOutput, ValueOutput),
 ) -> Callable[[HeadFitFn], HeadFitFn]:
-    """Decorator: register a head fit as the frozen protocol `name` with its settings model."""
+    """Decorator: register a head fit as the frozen protocol `name` with its settings model and
+    the task outputs it can produce (classes and values by default)."""
 
     def decorate(fit: HeadFitFn) -> HeadFitFn:
-        register_protocol(name)(FrozenProtocol(name, fit, settings_model))
+        register_protocol(name)(FrozenProtocol(name, fit, settings_model, outputs))
         return fit
 
     return decorate

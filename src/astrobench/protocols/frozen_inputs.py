@@ -76,6 +76,7 @@ def load_frozen_inputs(
     split_seed: int = 0,
     cache_dir: Path | None = None,
     progress: bool = False,
+    split_scheme: str = "standard",
 ) -> FrozenInputs:
     """Embed `data` with `backbone` (or read the cache) and pair the features with `task`'s targets.
 
@@ -86,7 +87,7 @@ def load_frozen_inputs(
 
     embed = embed or EmbedSettings()
     path = Path(data).expanduser().resolve()
-    check_encoder_split(backbone, path, split_seed, cache_dir)
+    check_encoder_split(backbone, path, split_seed, cache_dir, split_scheme)
     stat = path.stat()
     key = (
         backbone,
@@ -95,6 +96,7 @@ def load_frozen_inputs(
         stat.st_size,
         task,
         split_seed,
+        split_scheme,
         str(cache_dir),
         embed,
     )
@@ -106,7 +108,7 @@ def load_frozen_inputs(
         targets = task.read_targets(cutouts)
         # One split per file whatever the target (label-stratified when the file has labels):
         # morphology and photo-z share test objects, and pretraining never sees them.
-        splits = split_indices(cutouts, seed=split_seed)
+        splits = split_indices(cutouts, seed=split_seed, scheme=split_scheme)
     embedded = _embed(backbone, path, cache_dir, embed, progress)
     info = {
         "backbone": backbone,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -18,7 +20,8 @@ from pydantic import Field
 
 from astrobench.protocols.frozen import FrozenSettings, FrozenSplit, HeadFit, frozen_protocol
 from astrobench.protocols.linear import standardise
-from astrobench.tasks.base import ClassOutput, Task
+from astrobench.tasks.base import ClassOutput, Task, ValueOutput
+from astrobench.tasks.votes import VoteOutput
 
 DEFAULT_HIDDEN = 32
 DEFAULT_WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
@@ -67,12 +70,35 @@ def _uniform(shape: tuple[int, ...], bound: float, generator: torch.Generator) -
     return (torch.rand(shape, generator=generator) * 2 - 1) * bound
 
 
-def _per_head_loss(out: torch.Tensor, y: torch.Tensor, classification: bool) -> torch.Tensor:
-    """Mean loss of every head, [G]: cross-entropy, or MSE on the standardised targets [B, T]."""
-    if classification:
-        log_probs = torch.log_softmax(out, dim=2)  # [G, B, C]
-        return -log_probs.gather(2, y.view(1, -1, 1).expand(out.shape[0], -1, 1)).mean(dim=(1, 2))
+HeadLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _cross_entropy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of every head, [G], on class labels y [B]."""
+    log_probs = torch.log_softmax(out, dim=2)  # [G, B, C]
+    return -log_probs.gather(2, y.view(1, -1, 1).expand(out.shape[0], -1, 1)).mean(dim=(1, 2))
+
+
+def _squared_error(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of every head, [G], on standardised targets y [B, T]."""
     return ((out - y) ** 2).mean(dim=(1, 2))
+
+
+def _vote_loss(task: Task) -> HeadLoss:
+    """Dirichlet-multinomial NLL of every head, [G], on vote counts y [B, A]."""
+    from astrobench.models.vote_head import (
+        answer_membership,
+        concentrations_from_outputs,
+        dirichlet_multinomial_log_likelihood,
+    )
+
+    membership = answer_membership(task.vote_schema)  # type: ignore[attr-defined]
+
+    def loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        ll = dirichlet_multinomial_log_likelihood(y, concentrations_from_outputs(out), membership)
+        return -ll.sum(dim=2).mean(dim=1)  # [G]
+
+    return loss
 
 
 def train_stacked_mlp(
@@ -81,7 +107,7 @@ def train_stacked_mlp(
     weight_decays: torch.Tensor,
     settings: MlpSettings,
     generator: torch.Generator,
-    classification: bool,
+    per_head_loss: HeadLoss,
 ) -> int:
     """Train all heads with per-head early stopping; restore each head's best epoch."""
     x_train, y_train, x_val, y_val = data
@@ -96,12 +122,12 @@ def train_stacked_mlp(
     for epoch in range(settings.max_epochs):  # noqa: B007
         for rows in torch.randperm(n, generator=generator).split(batch):
             optimizer.zero_grad()
-            loss = _per_head_loss(model(x_train[rows]), y_train[rows], classification)
+            loss = per_head_loss(model(x_train[rows]), y_train[rows])
             penalty = (model.w1**2).sum(dim=(1, 2)) + (model.w2**2).sum(dim=(1, 2))  # [G]
             (loss + 0.5 * weight_decays * penalty).sum().backward()
             optimizer.step()
         with torch.no_grad():
-            val_loss = _per_head_loss(model(x_val), y_val, classification)  # [G]
+            val_loss = per_head_loss(model(x_val), y_val)  # [G]
             improved = val_loss < best_loss
             best_loss = torch.where(improved, val_loss, best_loss)
             stale = torch.where(improved, 0, stale + 1)
@@ -115,49 +141,77 @@ def train_stacked_mlp(
     return epoch + 1
 
 
-@frozen_protocol("mlp", MlpSettings)
+@dataclass
+class MlpTargets:
+    """What the heads fit for one task output: targets, width, loss and decoding."""
+
+    y_train: torch.Tensor
+    y_val: torch.Tensor
+    out: int
+    loss: HeadLoss
+    decode: Callable[[torch.Tensor], np.ndarray]  # outputs [..., n, out] -> predictions
+
+
+def mlp_targets(task: Task, split: FrozenSplit) -> MlpTargets:
+    """Class labels (cross-entropy), vote counts (Dirichlet-multinomial; the heads predict
+    concentrations), or values standardised per column (MSE)."""
+    output = task.output
+    if isinstance(output, ClassOutput):
+        return MlpTargets(
+            torch.from_numpy(split.y_train),
+            torch.from_numpy(split.y_val),
+            output.n_classes or int(split.y_train.max()) + 1,
+            _cross_entropy,
+            lambda o: o.argmax(-1).numpy(),
+        )
+    if isinstance(output, VoteOutput):
+        from astrobench.models.vote_head import concentrations_from_outputs
+
+        return MlpTargets(
+            torch.from_numpy(split.y_train).float(),
+            torch.from_numpy(split.y_val).float(),
+            output.n_answers,
+            _vote_loss(task),
+            lambda o: concentrations_from_outputs(o).double().numpy(),
+        )
+    mean, std = split.y_train.mean(axis=0), split.y_train.std(axis=0)  # [T]
+    std = np.where(std > 0, std, 1.0)
+    return MlpTargets(
+        torch.from_numpy((split.y_train - mean) / std).float(),
+        torch.from_numpy((split.y_val - mean) / std).float(),
+        split.y_train.shape[1],
+        _squared_error,
+        lambda o: o.double().numpy() * std + mean,
+    )
+
+
+@frozen_protocol("mlp", MlpSettings, outputs=(ClassOutput, ValueOutput, VoteOutput))
 def fit_mlp(split: FrozenSplit, task: Task, settings: MlpSettings, seed: int) -> HeadFit:
     """One-hidden-layer MLP over a weight-decay grid; choose on the validation split."""
-    output = task.output
-    classification = isinstance(output, ClassOutput)
     x_train, x_val, x_test = (
         torch.from_numpy(a) for a in standardise(split.x_train, split.x_val, split.x_test)
     )
-    if isinstance(output, ClassOutput):
-        out = output.n_classes or int(split.y_train.max()) + 1
-        y_train, y_val = torch.from_numpy(split.y_train), torch.from_numpy(split.y_val)
-        y_mean, y_std = np.zeros(1), np.ones(1)
-    else:  # values [n, T], standardised per column
-        out = split.y_train.shape[1]
-        y_mean, y_std = split.y_train.mean(axis=0), split.y_train.std(axis=0)
-        y_std = np.where(y_std > 0, y_std, 1.0)
-        y_train = torch.from_numpy((split.y_train - y_mean) / y_std).float()
-        y_val = torch.from_numpy((split.y_val - y_mean) / y_std).float()
+    targets = mlp_targets(task, split)
     decays = tuple(settings.weight_decays)
     generator = torch.Generator().manual_seed(int(seed))
-    model = StackedMLP(len(decays), x_train.shape[1], settings.hidden, out, generator)
+    model = StackedMLP(len(decays), x_train.shape[1], settings.hidden, targets.out, generator)
     epochs = train_stacked_mlp(
         model,
-        (x_train, y_train, x_val, y_val),
+        (x_train, targets.y_train, x_val, targets.y_val),
         torch.tensor(decays),
         settings,
         generator,
-        classification,
+        targets.loss,
     )
     with torch.inference_mode():
-        val_out = model(x_val)  # [G, n_val, out]
-        val_pred = (
-            val_out.argmax(-1).numpy() if classification else val_out.numpy() * y_std + y_mean
-        )
+        val_pred = targets.decode(model(x_val))  # [G, n_val, ...]
         best = int(np.argmax(task.selection_score(split.y_val, val_pred)))
         start = time.perf_counter()
         test_out = model(x_test)[best]  # [n_test, out]
     hyper = {"hidden": settings.hidden, "weight_decay": decays[best], "epochs_run": epochs}
     n_params = model.head_parameters()
-    if classification:
-        probs = torch.softmax(test_out, dim=1)
-        return HeadFit(
-            probs.argmax(1).numpy(), probs.numpy(), hyper, n_params, time.perf_counter() - start
-        )
-    y_pred = test_out.double().numpy() * y_std + y_mean  # [n_test, T]
-    return HeadFit(y_pred, None, hyper, n_params, time.perf_counter() - start)
+    probabilities = (
+        torch.softmax(test_out, dim=1).numpy() if isinstance(task.output, ClassOutput) else None
+    )
+    y_pred = targets.decode(test_out)
+    return HeadFit(y_pred, probabilities, hyper, n_params, time.perf_counter() - start)

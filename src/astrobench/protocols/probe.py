@@ -77,7 +77,14 @@ def probe(
     cells = ladder_cells(protocols, fractions, seeds, n_per_class)
     common = checked[0]
     inputs = load_frozen_inputs(
-        backbone, data, task, common.embed, common.split_seed, cache_dir, progress
+        backbone,
+        data,
+        task,
+        common.embed,
+        common.split_seed,
+        cache_dir,
+        progress,
+        split_scheme=common.split_scheme,
     )
     results = run_ladder(inputs, cells, raw, on_cell)
     header = {

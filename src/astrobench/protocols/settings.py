@@ -57,6 +57,8 @@ class ProtocolSettings(StrictSettings):
     """What every protocol understands."""
 
     split_seed: int = Field(default=0, ge=0)  # the fixed train/val/test split (not the run seed)
+    # "disjoint": seed 001's separate fine-tuning pool, 70/10/20 (data/splits.py)
+    split_scheme: Literal["standard", "disjoint"] = "standard"
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     min_train: int = Field(default=5, ge=1)  # fewest labelled training objects (values)
     min_per_class: int = Field(default=2, ge=1)  # fewest per class (classification)

@@ -119,7 +119,9 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
     """Train `request.backbone` on the cell's train rows, select on val, score on test."""
     settings = validate_settings(mode.settings_model, request.settings, mode.name)
     path, task = Path(request.data), request.task
-    check_encoder_split(request.backbone, path, settings.split_seed, request.cache_dir)
+    check_encoder_split(
+        request.backbone, path, settings.split_seed, request.cache_dir, settings.split_scheme
+    )
     cell = select_trained_cell(
         path, task, request.fraction, request.seed, request.n_per_class, settings
     )
@@ -161,10 +163,12 @@ def _trainer(
     prepared: Prepared,
     settings: TrainedSettings,
 ) -> Trainer:
-    from astrobench.protocols.augment import train_transform
+    from astrobench.data.transforms import ZScore
+    from astrobench.protocols.augment import band_scale_needed, train_transform
 
     columns = list(task.columns)
-    transform = train_transform(settings.augment)
+    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings.augment) else None
+    transform = train_transform(settings.augment, band_std)
     dataset = CutoutDataset(path, cell.train, transform=transform, targets=columns)
 
     def loss_fn(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:

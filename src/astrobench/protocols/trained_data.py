@@ -45,7 +45,11 @@ def select_trained_cell(
         targets = task.read_targets(cutouts)
         # One split per file whatever the target (label-stratified when the file has labels):
         # morphology and photo-z share test objects, and pretraining never sees them.
-        splits = labelled_splits(split_indices(cutouts, seed=settings.split_seed), targets, task)
+        splits = labelled_splits(
+            split_indices(cutouts, seed=settings.split_seed, scheme=settings.split_scheme),
+            targets,
+            task,
+        )
     strata = task.strata(targets)
     rows = select_rows(splits, targets, strata, task, fraction, seed, n_per_class, settings)
     return TrainedCell(rows.train, rows.val, rows.test, targets)

@@ -111,6 +111,12 @@ class Task:
         return columns
 
     @classmethod
+    def expand_target(cls, cutouts: CutoutFile, columns: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The catalog columns a target word of this kind stands for (`votes` -> every vote
+        count of the file's tree), or None when the target is not such a word."""
+        return None
+
+    @classmethod
     def claims(cls, cutouts: CutoutFile, columns: tuple[str, ...]) -> int:
         """How strongly this kind is the natural reading of `columns` (0: not at all)."""
         return 0

@@ -41,7 +41,7 @@ def resolve_task(
     Raises MissingColumnError for an absent column, UnknownNameError for an unknown `kind`,
     ConfigError when the columns do not suit the kind or an option is unknown.
     """
-    columns = target_columns(target)
+    columns = _expanded(cutouts, target_columns(target))
     cls = TASKS.get(kind) if kind else _strongest_claim(cutouts, columns)
     cutouts.require_columns(list(cls.required_columns(columns)))
     options = dict(options or {})
@@ -64,6 +64,15 @@ def _claim(name: str, cutouts: CutoutFile, columns: tuple[str, ...]) -> int:
     if any(not cutouts.has_column(c) for c in needed):
         return 0
     return int(cls.claims(cutouts, columns))
+
+
+def _expanded(cutouts: CutoutFile, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns a target word stands for (e.g. `votes`), or the columns as given."""
+    for name in TASKS.names():
+        expanded = TASKS.get(name).expand_target(cutouts, columns)
+        if expanded is not None:
+            return tuple(expanded)
+    return columns
 
 
 def _strongest_claim(cutouts: CutoutFile, columns: tuple[str, ...]) -> type[Task]:

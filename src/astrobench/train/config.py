@@ -50,7 +50,7 @@ class TrainConfig:
     milestones: tuple[int, ...] = ()  # multistep: epochs where lr is multiplied by `gamma`
     gamma: float = 0.1
     cycle_epochs: int = 10  # cyclic (AstroMAE): restart every this many epochs ...
-    cycle_decay: float = 0.995  # ... and decay as cycle_decay**epoch in between
+    cycle_decay: float = 0.995  # ... to a peak of cycle_decay**epoch (see train/schedules.py)
     precision: PrecisionName = "fp32"
     grad_accum_steps: int = 1
     clip_grad_norm: float | None = None

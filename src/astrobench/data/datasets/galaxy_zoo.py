@@ -24,6 +24,7 @@ import pandas as pd
 from astrobench.data.archive import extract_archive
 from astrobench.data.datasets.base import PublicDataset, row_chunks, split_with_validation
 from astrobench.data.download import progress_bar
+from astrobench.data.votes.schema import VoteSchema
 from astrobench.errors import DataFormatError, MissingColumnError
 
 _CHUNK_ROWS = 256
@@ -32,10 +33,10 @@ _DROPPED_COLUMNS = ("file_loc",)
 
 
 class GalaxyZooJpgDataset(PublicDataset):
-    """Base of GZ2 and GZD-5: subclasses set resources (train, test, images) and `questions`."""
+    """Base of GZ2 and GZD-5: subclasses set resources (train, test, images) and `vote_schema`,
+    the decision tree (data/votes) whose questions, answers and column suffix they convert."""
 
-    questions: ClassVar[dict[str, tuple[str, ...]]] = {}
-    column_suffix: ClassVar[str] = ""
+    vote_schema: ClassVar[VoteSchema | None] = None
     # The source column holding class labels (-1 = none), or None when there is none.
     label_column: ClassVar[str | None] = None
     default_image_size_px = 128
@@ -88,8 +89,11 @@ class GalaxyZooJpgDataset(PublicDataset):
 
     def _add_fractions(self, catalog: pd.DataFrame) -> pd.DataFrame:
         added: dict[str, np.ndarray] = {}
-        for question, answers in self.questions.items():
-            stem = f"{question}{self.column_suffix}"
+        schema = self.vote_schema
+        if schema is None:
+            return catalog
+        for question in schema.questions:
+            answers, stem = question.answers, f"{question.name}{schema.suffix}"
             counts = [f"{stem}_{a}" for a in answers if f"{stem}_{a}" in catalog.columns]
             if not counts:
                 continue
@@ -113,7 +117,9 @@ class GalaxyZooJpgDataset(PublicDataset):
         columns = self._column_arrays(catalog)
         size = self.image_size_px or self.native_image_size_px
         scale = self.pixel_scale_arcsec * self.native_image_size_px / size
-        attrs = {"n_missing_images": n_missing}
+        attrs: dict[str, object] = {"n_missing_images": n_missing}
+        if self.vote_schema is not None:  # which decision tree the vote columns follow
+            attrs["vote_schema"] = self.vote_schema.name
         decode = functools.partial(_read_jpg, size_px=size)
         # PIL releases the GIL while decoding, so a few threads decode jpgs in parallel.
         with (

@@ -2,6 +2,7 @@
 
 See galaxy_zoo.py for the layout. Vote columns are `<question>-gz2_<answer>`; the optional class
 label `label` (0-6, -1 = unassigned) becomes the `label` column (-1 = no label in astrobench too).
+The questions, answers and tree are data/votes/gz2.py (the file's `vote_schema` attribute).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import ClassVar
 
 from astrobench.data.datasets.base import Resource
 from astrobench.data.datasets.galaxy_zoo import GalaxyZooJpgDataset
+from astrobench.data.votes.gz2 import GZ2 as GZ2_SCHEMA
+from astrobench.data.votes.schema import VoteSchema
 from astrobench.registry import register_dataset
 
 _URL = "https://dl.dropboxusercontent.com/s/{key}/{name}"
@@ -59,19 +62,7 @@ class GalaxyZoo2(GalaxyZooJpgDataset):
         "featured_without_bar_or_spiral",
     )
     label_column = "label"
-    column_suffix = "-gz2"
-    questions: ClassVar[dict[str, tuple[str, ...]]] = {
-        "smooth-or-featured": ("smooth", "featured-or-disk", "artifact"),
-        "disk-edge-on": ("yes", "no"),
-        "has-spiral-arms": ("yes", "no"),
-        "bar": ("yes", "no"),
-        "bulge-size": ("dominant", "obvious", "just-noticeable", "no"),
-        "something-odd": ("yes", "no"),
-        "how-rounded": ("round", "in-between", "cigar"),
-        "bulge-shape": ("round", "boxy", "no-bulge"),
-        "spiral-winding": ("tight", "medium", "loose"),
-        "spiral-arm-count": ("1", "2", "3", "4", "more-than-4", "cant-tell"),
-    }
+    vote_schema: ClassVar[VoteSchema | None] = GZ2_SCHEMA
     unverified = (
         "jpg size of 424 px (Zoobot's default, not checked for this archive)",
         "pixel scale (GZ2 jpgs are scaled per galaxy; 0.396 arcsec/px is SDSS native, nominal)",

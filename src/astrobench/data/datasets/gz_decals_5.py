@@ -1,7 +1,8 @@
 """Galaxy Zoo DECaLS (GZD-5) via `galaxy-datasets` (228,059 DECaLS DR5 colour jpgs, votes).
 
 See galaxy_zoo.py for the layout. Vote columns are `<question>-dr5_<answer>`; there is no class
-label, so the vote counts and fractions are the targets (regression).
+label, so the vote counts and fractions are the targets: the questions, answers and tree are
+data/votes/gz_decals_5.py (the converted file's `vote_schema` attribute names it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import ClassVar
 
 from astrobench.data.datasets.base import Resource
 from astrobench.data.datasets.galaxy_zoo import GalaxyZooJpgDataset
+from astrobench.data.votes.gz_decals_5 import GZ_DECALS_5
+from astrobench.data.votes.schema import VoteSchema
 from astrobench.registry import register_dataset
 
 _URL = "https://dl.dropboxusercontent.com/s/{key}/{name}"
@@ -49,19 +52,7 @@ class GalaxyZooDecals5(GalaxyZooJpgDataset):
     license = "GPL-3.0 (galaxy-datasets code); data licence unverified, cite Walmsley et al. 2022"
     citation = "Walmsley et al. 2022, MNRAS 509, 3966 (Galaxy Zoo DECaLS)"
     homepage = "https://github.com/mwalmsley/galaxy-datasets"
-    column_suffix = "-dr5"
-    questions: ClassVar[dict[str, tuple[str, ...]]] = {
-        "smooth-or-featured": ("smooth", "featured-or-disk", "artifact"),
-        "disk-edge-on": ("yes", "no"),
-        "has-spiral-arms": ("yes", "no"),
-        "bar": ("strong", "weak", "no"),
-        "bulge-size": ("dominant", "large", "moderate", "small", "none"),
-        "how-rounded": ("round", "in-between", "cigar-shaped"),
-        "edge-on-bulge": ("boxy", "none", "rounded"),
-        "spiral-winding": ("tight", "medium", "loose"),
-        "spiral-arm-count": ("1", "2", "3", "4", "more-than-4", "cant-tell"),
-        "merging": ("none", "minor-disturbance", "major-disturbance", "merger"),
-    }
+    vote_schema: ClassVar[VoteSchema | None] = GZ_DECALS_5
     unverified = (
         "jpg size of 424 px (Zoobot's default, not checked for this archive)",
         "pixel scale (jpgs are scaled per galaxy; 0.262 arcsec/px is DECaLS native, nominal)",

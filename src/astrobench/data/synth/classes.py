@@ -83,6 +83,7 @@ def merging(rng: np.random.Generator, sizes: Sizes, activity: float) -> Structur
     angle = rng.uniform(0, 2 * np.pi)
     offset = sep * np.array([np.cos(angle), np.sin(angle)])
     ratio = rng.uniform(0.3, 1.0)
+    s.extra["companion_flux_ratio"] = ratio
     companion = sersic(float(rng.choice([1.0, 1.5, 2.5, 4.0])), rng.uniform(0.5, 1.0) * r_d)
     companion = companion.shear(q=rng.uniform(0.5, 1.0), beta=rng.uniform(0, 180) * galsim.degrees)
     s.parts.append(Part(companion.shift(*offset), ratio, rng.uniform(0.1, 0.8), True, main=False))
@@ -138,11 +139,12 @@ def barred_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> St
     bar = bar.shear(q=rng.uniform(0.18, 0.35), beta=0 * galsim.degrees).rotate(
         bar_angle * galsim.degrees
     )
-    arms = spiral_arms(rng, r_d, rng.normal(18, 6), 2, bar_length).rotate(
-        bar_angle * galsim.degrees
-    )
-    add_part(s, project(bar, cos_i, s.position_angle_deg), rng.uniform(0.06, 0.2), 0.15, False)
+    pitch = rng.normal(18, 6)
+    arms = spiral_arms(rng, r_d, pitch, 2, bar_length).rotate(bar_angle * galsim.degrees)
+    bar_share = rng.uniform(0.06, 0.2)
+    add_part(s, project(bar, cos_i, s.position_angle_deg), bar_share, 0.15, False)
     add_arms(s, arms, cos_i, rng.uniform(0.2, 0.4), activity)
+    s.extra.update(bar_share=bar_share, pitch_deg=pitch, arm_count=2.0)
     return s
 
 
@@ -158,8 +160,10 @@ def tight_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> Str
         activity=activity,
     )
     r_d = sizes.disk_hlr_arcsec
-    arms = spiral_arms(rng, r_d, rng.normal(11, 3.5), 2, 0.35 * r_d)
+    pitch = rng.normal(11, 3.5)
+    arms = spiral_arms(rng, r_d, pitch, 2, 0.35 * r_d)
     add_arms(s, arms, cos_i, rng.uniform(0.2, 0.4), activity)
+    s.extra.update(pitch_deg=pitch, arm_count=2.0)
     return s
 
 
@@ -175,8 +179,11 @@ def loose_spiral(rng: np.random.Generator, sizes: Sizes, activity: float) -> Str
         activity=activity,
     )
     r_d = sizes.disk_hlr_arcsec
-    arms = spiral_arms(rng, r_d, rng.normal(26, 6), int(rng.choice([2, 2, 3])), 0.3 * r_d)
+    pitch = rng.normal(26, 6)
+    n_arms = int(rng.choice([2, 2, 3]))
+    arms = spiral_arms(rng, r_d, pitch, n_arms, 0.3 * r_d)
     add_arms(s, arms, cos_i, rng.uniform(0.3, 0.5), activity)
+    s.extra.update(pitch_deg=pitch, arm_count=float(n_arms))
     knots = star_forming_knots(rng, int(rng.integers(3, 10)), 1.0 * r_d, np.zeros(2))
     add_part(s, project(knots, cos_i, s.position_angle_deg), rng.uniform(0.03, 0.1), 1.0, True)
     return s

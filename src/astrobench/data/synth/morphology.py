@@ -174,6 +174,7 @@ def disk_galaxy(
         position_angle_deg=pa,
         bulge_hlr_arcsec=sizes.bulge_hlr_arcsec,
         disk_hlr_arcsec=sizes.disk_hlr_arcsec,
+        extra={"cos_incl": float(cos_incl)},
     )
 
 

@@ -42,14 +42,20 @@ class SurveyContext:
     library: SedLibrary
     cosmology: CosmologyTable
     wavelength_angstrom: np.ndarray | None
+    votes: str | None = None  # a vote schema name: also simulate Galaxy Zoo votes
 
     @classmethod
     def build(
-        cls, preset: SurveyPreset, size_px: int, seed: int, spectrum_step: float | None
+        cls,
+        preset: SurveyPreset,
+        size_px: int,
+        seed: int,
+        spectrum_step: float | None,
+        votes: str | None = None,
     ) -> SurveyContext:
         """Tabulate SEDs and distances once (in the parent process)."""
         wave = None if spectrum_step is None else wavelength_grid(spectrum_step)
-        return cls(preset, size_px, seed, sed_library(), planck18_table(), wave)
+        return cls(preset, size_px, seed, sed_library(), planck18_table(), wave, votes)
 
 
 @dataclass
@@ -75,7 +81,7 @@ def simulate_object(ctx: SurveyContext, index: int) -> SimulatedObject:
     label = int(rng.choice(len(fractions), p=fractions / fractions.sum()))
     for redraws in range(MAX_REDRAWS):
         try:
-            return _simulate(ctx, rng, label, redraws)
+            return _simulate(ctx, rng, label, redraws, index)
         except galsim.GalSimError:
             continue
     raise RuntimeError(f"GalSim rejected {MAX_REDRAWS} draws of object {index}")
@@ -86,7 +92,7 @@ def _band_index(preset: SurveyPreset) -> list[int]:
 
 
 def _simulate(
-    ctx: SurveyContext, rng: np.random.Generator, label: int, redraws: int
+    ctx: SurveyContext, rng: np.random.Generator, label: int, redraws: int, index: int
 ) -> SimulatedObject:
     preset, size = ctx.preset, ctx.size_px
     galaxy = draw_galaxy(rng, label, preset, size, ctx.library, ctx.cosmology)
@@ -108,6 +114,11 @@ def _simulate(
         noisy = mask_edge(rng, noisy)
         flags["has_edge_artefact"] = 1
     row = _catalog_row(ctx, galaxy, noisy, pixel_variance(noisy, preset), flags)
+    if ctx.votes is not None:
+        from astrobench.data.synth.votes import simulate_votes, truth_from, vote_rng
+
+        seen = truth_from(galaxy, flags, preset)
+        row.update(simulate_votes(ctx.votes, seen, vote_rng(ctx.seed, index)))
     spectrum = ivar = None
     if ctx.wavelength_angstrom is not None:
         spectrum, ivar = _spectrum(rng, ctx, galaxy)

@@ -38,10 +38,12 @@ def _validate(n: int, seed: int, workers: int) -> None:
 
 
 def _file_attrs(
-    preset: SurveyPreset, seed: int, size: int, step: float | None
+    preset: SurveyPreset, seed: int, size: int, step: float | None, votes: str | None = None
 ) -> dict[str, object]:
     noise = band_noise(preset)
+    extra: dict[str, object] = {"vote_schema": votes} if votes else {}
     return {
+        **extra,
         "synth_preset": preset.name,
         "synth_seed": seed,
         "synth_size_px": size,
@@ -66,6 +68,7 @@ def synthesize(
     progress: bool = True,
     *,
     spectrum_step_angstrom: float = 2.0,
+    votes: str | None = None,
 ) -> Path:
     """Simulate `n` galaxies of survey `preset` into the cutout file `out`.
 
@@ -79,6 +82,8 @@ def synthesize(
         spectra: also write /spectra, /spectra_ivar and /wavelength.
         progress: show a progress bar when stdout is a terminal.
         spectrum_step_angstrom: spectral pixel size (DESI's native grid is 0.8 A).
+        votes: a vote schema (``gz-decals-5`` or ``gz2``): also write Galaxy-Zoo-like vote
+            counts, totals and fractions drawn from each galaxy's structure (data/synth/votes.py).
 
     Returns:
         The path of the finished file.
@@ -100,7 +105,11 @@ def synthesize(
     step = spectrum_step_angstrom if spectra else None
     if step is not None and not 0.1 <= step <= 50:
         raise ConfigError(f"spectrum step {step} A is outside 0.1-50 A")
-    ctx = SurveyContext.build(survey, size_px, seed, step)
+    if votes is not None:
+        from astrobench.data.synth.votes import check_vote_schema
+
+        check_vote_schema(votes)
+    ctx = SurveyContext.build(survey, size_px, seed, step, votes)
     writer = CutoutWriter(
         out,
         bands=survey.bands,
@@ -113,7 +122,7 @@ def synthesize(
         label_names=CLASS_NAMES,
         wavelength_angstrom=ctx.wavelength_angstrom,
         with_spectra_ivar=spectra,
-        attrs=_file_attrs(survey, seed, size_px, step),
+        attrs=_file_attrs(survey, seed, size_px, step, votes),
         expected_objects=n,
     )
     with writer:

@@ -1,7 +1,8 @@
 """Built-in randomly initialised ViTs for tests and CPU work: `vit_tiny_p8`, `vit_small_p8`, ...
 
 Names are `<arch>_p<patch>`. Any number of input channels; image side 64 px unless asked
-(patch 8 suits 32-64 px cutouts, patch 4 suits 16-32 px).
+(patch 8 suits 32-64 px cutouts, patch 4 suits 16-32 px). `?layer=pcm` builds AstroMAE's
+parallel-convolution blocks instead of plain ones (`vit_tiny_p8?layer=pcm`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def _builtin_vit(arch: str, patch_size: int) -> Callable[[BackboneSpec, BuildOpt
         img_size = options.img_size or int(spec.options.get("img_size", DEFAULT_IMG_SIZE))
         in_chans = options.in_chans or DEFAULT_IN_CHANS
         pooling = options.pooling or spec.options.get("pooling", "cls")
-        model = build_vit(arch, patch_size, img_size, in_chans, pooling=pooling)
+        layer = spec.options.get("layer", "plain")
+        model = build_vit(arch, patch_size, img_size, in_chans, pooling=pooling, layer=layer)
         meta = BackboneMeta(
             spec=spec.raw,
             in_chans=in_chans,
@@ -38,7 +40,7 @@ def _builtin_vit(arch: str, patch_size: int) -> Callable[[BackboneSpec, BuildOpt
             pretrained=False,
             source="astrobench built-in (random init)",
             license="MIT",
-            extra={"arch": arch, "layer": "plain"},
+            extra={"arch": arch, "layer": layer},
         )
         return TimmBackbone(model, meta)
 

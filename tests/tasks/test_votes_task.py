@@ -1,0 +1,122 @@
+"""The votes task: `--target votes` on a file with Galaxy Zoo votes, trained end to end with the
+Dirichlet-multinomial loss (a training protocol and the MLP probe); bad votes exit 2."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.cutout_writer import write_cutouts
+from astrobench.data.synth.votes import VoteTruth, simulate_votes, vote_rng
+from astrobench.errors import MissingColumnError
+from astrobench.metrics.votes import vote_metrics
+from astrobench.registry import VOTE_SCHEMAS
+from astrobench.tasks.base import task_from_description
+from astrobench.tasks.predictions import Predictions
+from astrobench.tasks.resolve import resolve_task
+from astrobench.tasks.votes import VotesTask
+
+SMOOTH = VoteTruth(
+    label=2, bulge_fraction=1.0, axis_ratio=0.9, cos_incl=0.9, bar_share=0.0, arm_count=0,
+    pitch_deg=float("nan"), companion_flux_ratio=0.0, resolution=2.0, has_neighbour=False,
+    has_artefact=False,
+)  # fmt: skip
+SPIRAL = replace(SMOOTH, label=7, bulge_fraction=0.1, arm_count=2, pitch_deg=25.0)
+
+
+def _vote_file(path: Path, n: int = 80, schema: str = "gz-decals-5", attr: bool = True) -> Path:
+    """Bright blobs are smooth galaxies, faint ones spirals: votes follow the images."""
+    rng = np.random.default_rng(0)
+    spiral = np.arange(n) % 2 == 1
+    images = rng.normal(0, 0.1, (n, 3, 16, 16)).astype(np.float32)
+    images[~spiral, :, 6:10, 6:10] += 3.0
+    rows = [
+        simulate_votes(schema, SPIRAL if s else SMOOTH, vote_rng(1, i))
+        for i, s in enumerate(spiral)
+    ]
+    columns = {k: np.array([r[k] for r in rows]) for k in rows[0]}
+    return write_cutouts(
+        path, images, {"object_id": np.arange(n), **columns}, bands=list("grz"),
+        pixel_scale_arcsec=0.262, attrs={"vote_schema": schema} if attr else {},
+    )  # fmt: skip
+
+
+def test_votes_target_resolves_to_the_files_tree(tmp_path: Path) -> None:
+    path = _vote_file(tmp_path / "v.h5")
+    with CutoutFile(path) as cutouts:
+        task = resolve_task(cutouts, "votes")
+        assert isinstance(task, VotesTask) and task.schema == "gz-decals-5"
+        assert task.target == "votes:gz-decals-5"
+        counts = task.read_targets(cutouts)
+        assert counts.shape == (80, 34)
+        assert resolve_task(cutouts, "votes:gz-decals-5") == task
+        with pytest.raises(MissingColumnError, match="vote column"):
+            resolve_task(cutouts, "votes:gz2")  # the file's votes follow another tree
+    again = task_from_description(json.loads(json.dumps(task.describe())))
+    assert again == task
+    assert again.vote_schema is VOTE_SCHEMAS.get("gz-decals-5")
+
+
+def test_decoding_scoring_and_selection_agree_with_the_metrics(tmp_path: Path) -> None:
+    path = _vote_file(tmp_path / "v.h5")
+    with CutoutFile(path) as cutouts:
+        task = resolve_task(cutouts, "votes")
+        counts = task.read_targets(cutouts)
+    outputs = np.random.default_rng(2).normal(size=counts.shape)
+    concentrations, probabilities = task.decode(outputs, task.make_loss(counts, {}))
+    assert probabilities is None and concentrations.min() >= 1.0
+    scores = task.score(Predictions(counts, concentrations))
+    assert scores == vote_metrics(counts, concentrations, task.vote_schema)
+    grid = np.stack([concentrations, concentrations * 3])
+    selection = task.selection_score(counts, grid)
+    assert selection.shape == (2,) and selection[0] == pytest.approx(-scores["nll"])
+    assert task.higher_is_better and not task.metric_higher_is_better("nll")
+    assert len(task.figures(Predictions(counts, concentrations), "v", "test")) == 2
+
+
+def test_scratch_training_and_the_mlp_probe_learn_the_votes(tmp_path: Path, run_cli) -> None:
+    path = _vote_file(tmp_path / "v.h5")
+    out = tmp_path / "scratch"
+    code, _, err = run_cli(
+        "finetune", "--backbone", "vit_tiny_p8", "--data", path, "--target", "votes",
+        "--mode", "scratch", "--epochs", "2", "--batch-size", "16", "--device", "cpu",
+        "--out", out,
+    )  # fmt: skip
+    assert code == 0, err
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["target"] == "votes:gz-decals-5" and "smooth-or-featured/f1" in record["metrics"]
+    code, stdout, err = run_cli(
+        "probe", "--backbone", "vit_tiny_p8", "--data", path, "--target", "votes",
+        "--protocol", "mlp", "--fractions", "1.0", "--seeds", "0", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    (record,) = json.loads(stdout)["records"]
+    assert record["protocol"] == "mlp"
+    # bright blobs are smooth, faint ones spirals: the probe reads it off the embeddings
+    assert record["metrics"]["smooth-or-featured/accuracy"] >= 0.66
+    code, _, err = run_cli(
+        "probe", "--backbone", "vit_tiny_p8", "--data", path, "--target", "votes",
+        "--protocol", "knn", "--fractions", "1.0", "--seeds", "0",
+    )  # fmt: skip
+    assert code == 2 and "cannot predict votes targets" in err and err.count("\n") == 1
+
+
+def test_bad_votes_exit_2_with_one_line(tmp_path: Path, run_cli) -> None:
+    path = _vote_file(tmp_path / "v.h5", attr=False)
+    base = ["probe", "--backbone", "vit_tiny_p8", "--data", path, "--protocol", "mlp"]
+    code, _, err = run_cli(*base, "--target", "votes")
+    assert code == 2 and "does not say which Galaxy Zoo tree" in err and err.count("\n") == 1
+    with CutoutFile(path) as cutouts:
+        images = cutouts.read_images(np.arange(len(cutouts)))
+        catalog = {c: cutouts.column(c).copy() for c in cutouts.columns}
+    catalog["bar-dr5_weak"][3] = -2
+    bad = write_cutouts(tmp_path / "bad.h5", images, catalog, bands=list("grz"),
+                        pixel_scale_arcsec=0.262)  # fmt: skip
+    code, _, err = run_cli(*[a if a != path else bad for a in base], "--target",
+                           "votes:gz-decals-5")  # fmt: skip
+    assert code == 2 and "negative" in err and "bar-dr5_weak of object 3" in err
