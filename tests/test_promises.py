@@ -1,8 +1,6 @@
 """Promises of README.md and DESIGN.md that no other test file checks directly.
 
-docs/testing.md maps every promise a user relies on to its test (here or elsewhere). Tests of
-promises that a fix in flight (issue 16) will keep are marked xfail(strict=False) with the reason,
-so they start passing, unmarked, once it lands.
+docs/testing.md maps every promise a user relies on to its test (here or elsewhere).
 """
 
 from __future__ import annotations
@@ -20,8 +18,6 @@ import pytest
 
 from astrobench.cli import main
 from astrobench.data.cutout_writer import write_cutouts
-
-ISSUE_16 = "issue 16 (helper h16) is fixing this; passes once it lands"
 
 
 def run_any(capsys: pytest.CaptureFixture[str], *args: Any) -> tuple[int, str, str]:
@@ -44,7 +40,6 @@ def run_any(capsys: pytest.CaptureFixture[str], *args: Any) -> tuple[int, str, s
 # --- "Every user error is one line and exit code 2" (README), including usage errors -----------
 
 
-@pytest.mark.xfail(reason=ISSUE_16, strict=False)
 @pytest.mark.parametrize(
     "args",
     [
@@ -114,7 +109,6 @@ def _declares_a_billion_images(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(reason=ISSUE_16, strict=False)
 @pytest.mark.parametrize("command", [["data", "info"], ["data", "validate"]])
 def test_a_file_declaring_a_billion_images_is_refused_quickly(
     tmp_path: Path, command: list[str]
@@ -160,7 +154,6 @@ def _finetune(out: Path, data: Path, *extra: str) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(reason=ISSUE_16, strict=False)
 def test_finetune_resume_with_other_settings_is_refused(
     small_cutouts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from astrobench.data.splits import few_shot_subset, label_fraction_subset
 from astrobench.errors import ConfigError, InsufficientDataError
 from astrobench.protocols.settings import ProtocolSettings
-from astrobench.tasks.base import ClassOutput, Task, ValueOutput
+from astrobench.tasks.base import ClassOutput, Task
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def labelled_splits(
 ) -> dict[str, np.ndarray]:
     """Each split without its unlabelled objects (sorted); an empty split is an error, and so is
     a task whose output no head on pooled features produces (detection's boxes)."""
-    if not isinstance(task.output, (ClassOutput, ValueOutput)):
+    if not task.pooled_heads:
         raise ConfigError(
             f"{task.kind} tasks are not served by heads on pooled features",
             "use the protocol made for them (detection: protocol detect)",

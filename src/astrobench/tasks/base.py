@@ -57,6 +57,7 @@ class Task:
 
     kind: ClassVar[str] = ""
     bootstrap_unit: ClassVar[str] = "object"  # what a bootstrap resample draws
+    pooled_heads: ClassVar[bool] = True  # can a head on pooled embeddings predict it?
     lower_is_better: ClassVar[frozenset[str]] = frozenset()  # metric names where less is better
     default_headline: ClassVar[str] = ""
     default_interval_metrics: ClassVar[tuple[str, ...]] = ()

@@ -43,6 +43,7 @@ class DetectionTask(Task):
     """Detect the boxes of a file; scored by COCO AP, AP50, AP75, AR and the IoU sweep."""
 
     kind: ClassVar[str] = "detection"
+    pooled_heads: ClassVar[bool] = False  # boxes need a detector (protocol `detect`)
     bootstrap_unit: ClassVar[str] = "image"
     default_headline: ClassVar[str] = "AP50"
     default_interval_metrics: ClassVar[tuple[str, ...]] = ("AP50", "AP")
