@@ -8,7 +8,7 @@ the box class names to the `label_names` attribute of /box_labels.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ import numpy as np
 from astrobench.data.cutout_writer import CutoutWriter
 from astrobench.data.synth.field_presets import FieldPreset, get_field_preset
 from astrobench.data.synth.field_scene import FieldContext, SimulatedField, simulate_field
-from astrobench.data.synth.parallel import simulate_in_order
+from astrobench.data.synth.parallel import simulate_in_order, write_in_chunks
 from astrobench.data.synth.render import band_noise
 from astrobench.errors import ConfigError
 
@@ -96,26 +96,10 @@ def synthesize_fields(
     )
     with writer:
         fields = simulate_in_order(simulate_field, ctx, n, workers)
-        writer._root_attrs["galsim_redraws"] = _write_all(writer, fields, n, progress)
+        append = partial(_append, writer)
+        redraws = write_in_chunks(fields, n, append, "synthesising fields", progress, WRITE_CHUNK)
+        writer._root_attrs["galsim_redraws"] = redraws
     return Path(out)
-
-
-def _write_all(
-    writer: CutoutWriter, fields: Iterator[SimulatedField], n: int, progress: bool
-) -> int:
-    from astrobench.data.synth.progress import progress_bar
-
-    buffer: list[SimulatedField] = []
-    redraws = 0
-    with progress_bar(n, "synthesising fields", enabled=progress) as advance:
-        for position, field in enumerate(fields):
-            buffer.append(field)
-            redraws += field.redraws
-            if len(buffer) == WRITE_CHUNK or position == n - 1:
-                _append(writer, buffer, position + 1 - len(buffer))
-                advance(len(buffer))
-                buffer = []
-    return redraws
 
 
 def _append(writer: CutoutWriter, fields: list[SimulatedField], first_index: int) -> None:

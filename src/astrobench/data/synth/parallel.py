@@ -53,3 +53,28 @@ def simulate_in_order(
     with pool:
         for chunk in pool.imap(_simulate_range, _ranges(n, TASK_CHUNK)):
             yield from chunk
+
+
+def write_in_chunks(
+    items: Iterator[Any],
+    n: int,
+    append: Callable[[list[Any], int], None],
+    label: str,
+    progress: bool,
+    chunk: int = 256,
+) -> int:
+    """Hand `items` (in order) to `append(batch, first_index)` in batches of `chunk`, with a
+    progress bar; return the total of the items' `redraws` (GalSim redraws, a file attribute)."""
+    from astrobench.data.synth.progress import progress_bar
+
+    buffer: list[Any] = []
+    redraws = 0
+    with progress_bar(n, label, enabled=progress) as advance:
+        for position, item in enumerate(items):
+            buffer.append(item)
+            redraws += item.redraws
+            if len(buffer) == chunk or position == n - 1:
+                append(buffer, position + 1 - len(buffer))
+                advance(len(buffer))
+                buffer = []
+    return redraws

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from astrobench.data.cutout_writer import CutoutWriter
 from astrobench.data.synth.morphology import CLASS_NAMES
-from astrobench.data.synth.parallel import simulate_in_order
+from astrobench.data.synth.parallel import simulate_in_order, write_in_chunks
 from astrobench.data.synth.presets import SurveyPreset, get_preset
 from astrobench.data.synth.render import band_noise
 from astrobench.data.synth.scene import SimulatedObject, SurveyContext, simulate_object
@@ -126,28 +127,13 @@ def synthesize(
         expected_objects=n,
     )
     with writer:
-        redraws = _write_all(writer, _objects(ctx, n, workers), n, progress)
+        objects, append = _objects(ctx, n, workers), partial(_append, writer)
+        redraws = write_in_chunks(
+            objects, n, append, "synthesising galaxies", progress, WRITE_CHUNK
+        )
         # The count is known only at the end; the writer writes its root attributes on close.
         writer._root_attrs["galsim_redraws"] = redraws
     return Path(out)
-
-
-def _write_all(
-    writer: CutoutWriter, objects: Iterator[SimulatedObject], n: int, progress: bool
-) -> int:
-    from astrobench.data.synth.progress import progress_bar
-
-    buffer: list[SimulatedObject] = []
-    redraws = 0
-    with progress_bar(n, "synthesising galaxies", enabled=progress) as advance:
-        for start, obj in enumerate(objects):
-            buffer.append(obj)
-            redraws += obj.redraws
-            if len(buffer) == WRITE_CHUNK or start == n - 1:
-                _append(writer, buffer, start + 1 - len(buffer))
-                advance(len(buffer))
-                buffer = []
-    return redraws
 
 
 def _append(writer: CutoutWriter, objects: list[SimulatedObject], first_index: int) -> None:
