@@ -43,13 +43,12 @@ from astrobench.protocols.hybrid_data import (
     training_dataset,
 )
 from astrobench.protocols.settings import TrainedSettings, TrainSettings, validate_settings
-from astrobench.protocols.trained import Prepared, TrainedMode
+from astrobench.protocols.trained import Prepared, TrainedMode, trained_result
 from astrobench.protocols.trained_data import TrainedCell, select_trained_cell
 from astrobench.registry import register_protocol
 from astrobench.tasks.base import Task, ValueOutput
 from astrobench.tasks.predictions import Predictions
 from astrobench.train import TrainConfig, Trainer
-from astrobench.train.device import peak_memory_bytes
 
 ASTROMAE_TRAIN: dict[str, Any] = {
     "lr": 1e-4,
@@ -150,34 +149,11 @@ def run_hybrid(request: ProtocolRequest, mode: HybridMode) -> ProtocolResult:
     eval_seconds = time.perf_counter() - started
     y_pred, _ = task.decode(outputs, loss)
     predictions = Predictions(cell.targets[cell.test], y_pred, indices=cell.test)
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return ProtocolResult(
-        protocol=mode.name,
-        target=task.target,
-        fraction=request.fraction,
-        seed=request.seed,
-        metrics=task.score(predictions),
-        hyperparameters={**config.to_dict(), **_described(settings, variant, mags)},
-        n_train=len(cell.train),
-        n_val=len(cell.val),
-        n_test=len(cell.test),
-        predictions=predictions,
-        params_total=int(total),
-        params_trainable=int(trainable),
-        train_seconds=train_seconds,
-        eval_seconds=eval_seconds,
-        throughput_per_second=len(cell.test) / max(eval_seconds, 1e-9),
-        peak_memory_bytes=peak_memory_bytes(trainer.device),
-        extra={
-            "backbone": request.backbone,
-            "variant": variant.name,
-            "best_epoch": history.best_epoch,
-            "epochs_run": len(history.epochs),
-            "final_train_loss": history.final_loss,
-            "work_dir": str(trainer.out_dir),
-        },
-    )
+    hyperparameters = {**config.to_dict(), **_described(settings, variant, mags)}
+    return trained_result(
+        request, mode.name, cell, predictions, trainer, history,
+        (train_seconds, eval_seconds), hyperparameters, {"variant": variant.name},
+    )  # fmt: skip
 
 
 def _magnitudes(

@@ -213,16 +213,39 @@ def _result(
     eval_seconds = time.perf_counter() - started
     y_pred, probabilities = task.decode(outputs, loss)
     predictions = Predictions(cell.targets[cell.test], y_pred, probabilities, indices=cell.test)
+    hyperparameters = {**config.to_dict(), **prepared.info}
+    return trained_result(
+        request, mode.name, cell, predictions, trainer, history,
+        (train_seconds, eval_seconds), hyperparameters,
+    )  # fmt: skip
+
+
+def trained_result(
+    request: ProtocolRequest,
+    protocol: str,
+    cell: TrainedCell,
+    predictions: Predictions,
+    trainer: Trainer,
+    history: Any,
+    seconds: tuple[float, float],
+    hyperparameters: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> ProtocolResult:
+    """The result row of a trained cell: scores, cost and how the training went.
+
+    `seconds` is (training, evaluation) wall time; `extra` adds protocol-specific facts.
+    """
+    train_seconds, eval_seconds = seconds
     speed = history.epochs[-1].images_per_second if history.epochs else 0.0
     total = sum(p.numel() for p in trainer.model.parameters())
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
     return ProtocolResult(
-        protocol=mode.name,
-        target=task.target,
+        protocol=protocol,
+        target=request.task.target,
         fraction=request.fraction,
         seed=request.seed,
-        metrics=task.score(predictions),
-        hyperparameters={**config.to_dict(), **prepared.info},
+        metrics=request.task.score(predictions),
+        hyperparameters=hyperparameters,
         n_train=len(cell.train),
         n_val=len(cell.val),
         n_test=len(cell.test),
@@ -243,6 +266,7 @@ def _result(
             "train_images_per_second": speed,
             "skipped_batches": history.skipped_batches,
             "work_dir": str(trainer.out_dir),
+            **(extra or {}),
         },
     )
 
