@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.process_local import ProcessLocalCutouts
 
 
 class DetectionDataset(Dataset[dict[str, Any]]):
@@ -34,14 +35,10 @@ class DetectionDataset(Dataset[dict[str, Any]]):
         self.indices = np.asarray(indices, dtype=np.int64)
         self.max_boxes = max(1, int(self.table.counts().max(initial=0)))
         self.augment = augment
-        self._file: CutoutFile | None = None
-        self._pid = -1
+        self._handle = ProcessLocalCutouts(self.path)  # each worker process opens its own
 
     def _cutouts(self) -> CutoutFile:
-        if self._file is None or self._pid != os.getpid():
-            self._file = CutoutFile(self.path)
-            self._pid = os.getpid()
-        return self._file
+        return self._handle.get()
 
     def __len__(self) -> int:
         return int(self.indices.size)
@@ -58,11 +55,6 @@ class DetectionDataset(Dataset[dict[str, Any]]):
         padded[: len(boxes)] = boxes
         labels[: len(boxes)] = torch.from_numpy(np.asarray(labels_np, dtype=np.int64))
         return {"image": image, "boxes": padded, "box_labels": labels, "index": index}
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_file"] = None  # h5py handles do not pickle; each worker opens its own
-        return state
 
 
 def random_flips(image: torch.Tensor, boxes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from astrobench.data.cutout_file import CutoutFile
+from astrobench.data.process_local import ProcessLocalCutouts
 from astrobench.errors import DataFormatError, NonFiniteDataError
 
 SCAN_BLOCK_OBJECTS = 512
@@ -75,14 +76,10 @@ class SpectrumDataset(Dataset[dict[str, Any]]):
         with CutoutFile(self.path) as cutouts:
             require_spectra(cutouts)
             self.with_ivar = cutouts.has_spectra_ivar
-        self._file: CutoutFile | None = None
-        self._pid = -1
+        self._handle = ProcessLocalCutouts(self.path)  # each worker process opens its own
 
     def _cutouts(self) -> CutoutFile:
-        if self._file is None or self._pid != os.getpid():
-            self._file = CutoutFile(self.path)
-            self._pid = os.getpid()
-        return self._file
+        return self._handle.get()
 
     def __len__(self) -> int:
         return int(self.indices.size)
@@ -98,8 +95,3 @@ class SpectrumDataset(Dataset[dict[str, Any]]):
         if self.with_ivar:
             sample["spectrum_ivar"] = torch.from_numpy(cutouts.read_spectrum_rows(row, True)[0])
         return sample
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_file"] = None  # h5py handles do not pickle; each worker opens its own
-        return state
