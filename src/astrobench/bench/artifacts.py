@@ -30,8 +30,8 @@ from astrobench.models.encoder_resolve import names_pair
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
 MAP_MAX_POINTS = 2000
-MAP_EMBED_OPTIONS = ("bands", "adapt")
-MAP_COLUMNS = ("redshift", "log_ssfr")  # continuous colourings kept beside the class  # suite settings that change how a map's data is fed
+MAP_EMBED_OPTIONS = ("bands", "adapt")  # suite settings that change how a map's data is fed
+MAP_COLUMNS = ("redshift", "log_ssfr")  # continuous colourings kept beside the class
 
 
 def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> dict[str, Path]:
@@ -251,7 +251,7 @@ def _write_map(
             colour=colours,
             indices=chosen,
             meta=np.array(json.dumps(meta)),
-            **columns,  # type: ignore[arg-type]
+            **columns,
         )
 
 

@@ -22,6 +22,7 @@ from pydantic import Field
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.splits import split_indices
 from astrobench.errors import ConfigError, InsufficientDataError
+from astrobench.metrics.retrieval import neighbour_means
 from astrobench.models.aligned.embed import embed_modalities
 from astrobench.models.backbone import Backbone
 from astrobench.models.encoder_provenance import check_encoder_split
@@ -32,7 +33,6 @@ from astrobench.registry import register_protocol
 from astrobench.tasks.base import Task, ValueOutput
 from astrobench.tasks.predictions import Predictions
 from astrobench.tasks.retrieval import NEIGHBOURS
-from astrobench.metrics.retrieval import neighbour_means
 
 
 class RetrievalSettings(StrictSettings):
@@ -69,7 +69,8 @@ def pair_encoders(backbone: str, path: Path, settings: RetrievalSettings) -> dic
             "?modality=)",
         )
     for encoder in encoders.values():
-        check_encoder_split(encoder.meta.spec, path, settings.split_seed, None, settings.split_scheme)
+        spec = encoder.meta.spec
+        check_encoder_split(spec, path, settings.split_seed, None, settings.split_scheme)
     return encoders
 
 
