@@ -215,7 +215,7 @@ def _result(
     hyperparameters = {**config.to_dict(), **prepared.info}
     return trained_result(
         request, mode.name, cell, predictions, trainer, history,
-        (train_seconds, eval_seconds), hyperparameters,
+        (train_seconds, eval_seconds), hyperparameters, {"modality": inputs.key},
     )  # fmt: skip
 
 
