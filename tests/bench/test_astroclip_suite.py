@@ -39,9 +39,10 @@ def test_astroclip_suite_runs_every_cell(tmp_path: Path) -> None:
     assert any("clip" in s and s.endswith("spectrum/encoder.safetensors") for s in specs), specs
     aligned, _ = found[("pretrained:clip", "retrieval")]
     untrained, config = found[("pretrained:clip_random", "retrieval")]
-    assert config["resolved_backbone"].startswith("ckpt:") and "clip_random-" in config[
-        "resolved_backbone"
-    ]
+    assert (
+        config["resolved_backbone"].startswith("ckpt:")
+        and "clip_random-" in config["resolved_backbone"]
+    )
     assert aligned["chance/recall@10"] == untrained["chance/recall@10"]
     files = report(tmp_path / "out")
     text = files.markdown.read_text()

@@ -54,14 +54,19 @@ def test_a_shuffled_database_falls_to_chance_and_the_true_pairing_does_not() -> 
         predictions.y_true,
         predictions.y_pred,
         indices=predictions.indices,
-        extra={"image": predictions.extra["image"], "spectrum": predictions.extra["spectrum"][order]},
+        extra={
+            "image": predictions.extra["image"],
+            "spectrum": predictions.extra["spectrum"][order],
+        },
     )
     wrong = RetrievalTask(("redshift",)).score(shuffled)
     assert aligned["image_to_spectrum/recall@10"] > 0.9
     assert wrong["image_to_spectrum/recall@10"] < 0.2  # chance: 10 / 200 = 0.05
 
 
-def _independent_neighbour_mean(query: np.ndarray, base: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _independent_neighbour_mean(
+    query: np.ndarray, base: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     sims = _unit(query) @ _unit(base).T
     np.fill_diagonal(sims, -np.inf)  # the query's own object never predicts it
     nearest = np.argsort(-sims, axis=1)[:, :NEIGHBOURS]

@@ -6,7 +6,8 @@ modality its model reads (image, spectrum, catalog photometry), then the test R�
 property (mean over seeds, at the largest label fraction). Single-column targets give their `r2`;
 a multi-output target gives `<column>/r2` for each of its columns, so a supervised model
 trained on all properties at once fills its row in one cell. Rows are sorted by modality, then
-by the mean R² over the properties they predict.
+by the mean R² over the properties they predict. Properties keep the order of the widest
+multi-output target (the suite's own order).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def property_tables(groups: Sequence[GroupSummary]) -> list[PropertyTable]:
         top = max(g.fraction for g in found)
         scored = [(g, property_values(g)) for g in found if g.fraction == top]
         scored = [(g, values) for g, values in scored if values]
-        properties = list(dict.fromkeys(p for _, values in scored for p in values))
+        properties = _ordered(scored)
         if len(properties) < 2:
             continue
         cells: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
@@ -82,3 +83,12 @@ def property_tables(groups: Sequence[GroupSummary]) -> list[PropertyTable]:
         columns = ["backbone", "protocol", "modality", *properties]
         tables.append(PropertyTable(dataset, columns, rows))
     return tables
+
+
+def _ordered(scored: list[tuple[GroupSummary, dict[str, float]]]) -> list[str]:
+    """Properties in the order of the widest multi-output target (the suite's own order), the
+    rest as they come; redshift first otherwise."""
+    seen = list(dict.fromkeys(p for _, values in scored for p in values))
+    widest = max((list(values) for _, values in scored), key=len, default=[])
+    rank = {p: i for i, p in enumerate(widest)} if len(widest) > 1 else {"redshift": -1}
+    return sorted(seen, key=lambda p: (rank.get(p, len(rank)), seen.index(p)))
