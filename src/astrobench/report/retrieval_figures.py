@@ -41,3 +41,26 @@ def recall_bars(scored: Mapping[str, Mapping[str, float]], ks: Sequence[int], ti
     axis.legend(fontsize=6, loc="upper left")
     axis.set_title(title.split(":")[0], fontsize=9)
     return to_png(figure)
+
+
+DIRECTIONS = ("image_to_spectrum", "spectrum_to_image", "image_to_image", "spectrum_to_spectrum")
+
+
+def agreement_bars(scored: Mapping[str, Mapping[str, float]], column: str, title: str) -> bytes:
+    """R² of the neighbour-mean `column` per search direction (cross-modal, then in-modal),
+    one bar per model (`scored`: name -> its metrics)."""
+    names = list(scored)
+    width = 0.8 / max(len(names), 1)
+    figure, axis = plt.subplots(figsize=(2.2 + 1.5 * len(DIRECTIONS), 3.2))
+    x = np.arange(len(DIRECTIONS), dtype=np.float64)
+    cmap = plt.get_cmap("tab10")
+    for i, name in enumerate(names):
+        values = [scored[name].get(f"{d}/{column}_r2", np.nan) for d in DIRECTIONS]
+        axis.bar(x + i * width, values, width, color=cmap(i % 10), label=name)
+    axis.axhline(0.0, color="0.3", lw=0.8)
+    labels = [d.replace("_to_", "→") for d in DIRECTIONS]
+    axis.set_xticks(x + (len(names) - 1) * width / 2, labels=labels, fontsize=7)
+    axis.set_ylabel(f"R² of neighbour-mean {column}")
+    axis.legend(fontsize=6, loc="best")
+    axis.set_title(title.split(":")[0], fontsize=9)
+    return to_png(figure)

@@ -60,7 +60,10 @@ class RetrievalTask(Task):
     default_table_metrics: ClassVar[tuple[str, ...]] = (
         "spectrum_to_image/recall@10",
         "image_to_spectrum/recall@1",
+        "spectrum_to_image/recall@1",
         "image_to_spectrum/median_rank",
+        "spectrum_to_image/median_rank",
+        "chance/recall@1",
         "chance/recall@10",
     )
 
@@ -105,15 +108,22 @@ class RetrievalTask(Task):
     def compare_figures(
         self, scored: Mapping[str, Mapping[str, float]], label: str
     ) -> list[TaskFigure]:
-        """Recall@k of every encoder pair, both directions, beside chance."""
-        from astrobench.report.retrieval_figures import recall_bars
+        """Recall@k of every encoder pair, both directions, beside chance; how well the
+        neighbours of each direction agree on the first column."""
+        from astrobench.report.retrieval_figures import agreement_bars, recall_bars
 
         caption = (
             f"{label}: cross-modal recall@k of each encoder pair (image→spectrum solid, "
             "spectrum→image hatched) against chance (k / N, grey)"
         )
-        png = recall_bars(scored, RECALL_KS, caption)
-        return [TaskFigure(caption, png, f"recall_{label}")]
+        figures = [TaskFigure(caption, recall_bars(scored, RECALL_KS, caption), f"recall_{label}")]
+        column = self.columns[0]
+        caption = (
+            f"{label}: R² of each test object's {column} against the mean of its {NEIGHBOURS} "
+            "nearest neighbours (its own object left out), per search direction"
+        )
+        png = agreement_bars(scored, column, caption)
+        return [*figures, TaskFigure(caption, png, f"agreement_{label}")]
 
 
 def _embeddings(predictions: Predictions) -> dict[str, np.ndarray]:
