@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from astrobench.bench.artifacts import ENCODER_FILE, pretrain_dir, pretrained_spec
@@ -77,3 +78,14 @@ def test_the_astroclip_suite_has_every_part_of_seed_003() -> None:
     assert steps["clip_random"] == {**steps["clip"], "epochs": 0}  # one thing changed
     supervised = {c.backbone for c in cells if c.protocol == "scratch"}
     assert supervised == {"timm:resnet18?pretrained=false", "pretrained:spec"}
+
+
+def test_maps_draw_a_class_balanced_sample() -> None:
+    from astrobench.bench.artifacts import MAP_MIN_PER_CLASS, map_sample
+
+    labels = np.repeat([0, 1, 2, -1], [500, 2 * MAP_MIN_PER_CLASS, 40, 30])
+    chosen = map_sample(len(labels), labels)
+    counts = np.bincount(labels[chosen] + 1, minlength=4)  # [-1, 0, 1, 2]
+    assert counts[0] == 0  # unlabelled objects are left out
+    assert counts[1] == counts[2] == MAP_MIN_PER_CLASS and counts[3] == 40
+    assert np.array_equal(chosen, map_sample(len(labels), labels))  # the same for every backbone

@@ -30,6 +30,7 @@ from astrobench.models.encoder_resolve import names_pair
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
 MAP_MAX_POINTS = 2000
+MAP_MIN_PER_CLASS = 100
 MAP_EMBED_OPTIONS = ("bands", "adapt")  # suite settings that change how a map's data is fed
 MAP_COLUMNS = ("redshift", "log_ssfr")  # continuous colourings kept beside the class
 
@@ -256,16 +257,21 @@ def _write_map(
 
 
 def map_sample(n: int, labels: np.ndarray | None) -> np.ndarray:
-    """Sorted objects of a map: class-balanced (up to MAP_MAX_POINTS in all) when the file has
-    labels, else a random MAP_MAX_POINTS; seeded, so every backbone's map shows the same ones."""
+    """Sorted objects of a map: class-balanced when the file has labels, else a random
+    MAP_MAX_POINTS; seeded, so every backbone's map shows the same objects."""
     from astrobench.report.property_maps import balanced_sample
 
     rng = np.random.default_rng(0)
     if labels is None:
         return np.sort(rng.permutation(n)[:MAP_MAX_POINTS])
     known = np.flatnonzero(np.asarray(labels) >= 0)  # unlabelled objects (-1) are left out
-    classes = max(len(np.unique(labels[known])), 1)
-    return np.sort(known[balanced_sample(labels[known], MAP_MAX_POINTS // classes, seed=0)])
+    counts = np.unique(labels[known], return_counts=True)[1]
+    if counts.size == 0:
+        return np.sort(rng.permutation(n)[:MAP_MAX_POINTS])
+    # As many of every class as the rarest has (at least MAP_MIN_PER_CLASS, so one rare class
+    # does not empty the map), at most MAP_MAX_POINTS in all.
+    per_class = min(max(int(counts.min()), MAP_MIN_PER_CLASS), MAP_MAX_POINTS // counts.size)
+    return np.sort(known[balanced_sample(labels[known], max(per_class, 1), seed=0)])
 
 
 def project_2d(features: np.ndarray) -> tuple[np.ndarray, str]:
