@@ -318,6 +318,26 @@ SETTINGS = [
 ]
 
 
+def _suite_set(*overrides: str) -> Build:
+    """The small valid suite run with `--set` overrides."""
+
+    def build(tmp: Path) -> list[str]:
+        hf.suite_file(tmp / "suite.yaml", _valid(tmp))
+        return ["bench", "suite.yaml", "--out", "out", *[f"--set={o}" for o in overrides]]
+
+    return build
+
+
+# `bench --set KEY=VALUE`: a bad override is refused before anything is written.
+SETTINGS += [
+    Case("suite-set-not-key-value", _suite_set("seeds"), says="is not KEY=VALUE"),
+    Case("suite-set-missing-key", _suite_set("datasets.nope.n=3"), says="no key 'nope'"),
+    Case("suite-set-bad-index", _suite_set("protocols.9.name=knn"), says="not an index"),
+    Case("suite-set-unknown-setting", _suite_set("protocols.0.settings.kz=3"), says="'kz'"),
+    Case("suite-set-bad-yaml", _suite_set("name=[*a]"), says="--set name is not valid YAML"),
+]
+
+
 def _missing_target(tmp: Path) -> list[str]:
     hf.suite_file(tmp / "suite.yaml", _valid(tmp))
     text = (tmp / "suite.yaml").read_text().replace('"targets": ["label"]', '"targets": ["nope"]')

@@ -124,3 +124,15 @@ def test_photoz_leaderboard_shows_bias_and_eta_at_both_thresholds(results_dir: P
         if group.task == "redshift" and group.fraction == 1.0:
             eta = group.metrics["outlier_fraction_0.05"]
             assert f"{eta.mean:.4g} ± {eta.std:.2g}" in section
+
+
+def test_sections_carry_anchor_ids_made_only_of_safe_characters(results_dir: Path) -> None:
+    from astrobench.report.render import slug
+
+    assert slug("fields / boxes") == "fields-boxes"
+    assert slug('<script>x</script> / "z"') == "script-x-script-z"
+    html = report(results_dir).html.read_text()
+    assert 'id="ranking"' in html and 'id="provenance"' in html
+    ids = re.findall(r'<h2 id="([^"]*)"', html)
+    assert len(ids) == len(re.findall(r"<h2", html))
+    assert all(re.fullmatch(r"[a-z0-9-]+", anchor) for anchor in ids)

@@ -71,6 +71,7 @@ def bench(
     executor: str = "local",
     progress: bool = True,
     maps: bool = True,
+    overrides: list[str] | None = None,
 ) -> RunSummary:
     """Run every unfinished cell of `suite` into folder `out` and return a summary.
 
@@ -81,9 +82,12 @@ def bench(
         executor: "local" (a process pool) or "ray" (needs ray installed).
         progress: print progress lines and show a progress bar on a terminal.
         maps: also write 2-D embedding maps for the report.
+        overrides: `KEY=VALUE` changes to a suite read from a file (bench/suite_overrides.py).
     """
     started = time.perf_counter()
-    suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    if isinstance(suite, Suite) and overrides:
+        raise ConfigError("overrides apply to a suite file, not to a Suite object")
+    suite = suite if isinstance(suite, Suite) else load_suite(suite, overrides)
     out = Path(out)
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}", f"use one of {', '.join(EXECUTORS)}")

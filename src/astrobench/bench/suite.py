@@ -260,8 +260,11 @@ class Cell:
         return self.config_hash[:20]
 
 
-def load_suite(path: str | Path) -> Suite:
-    """Read and validate a suite YAML file; a bad file raises ConfigError naming the field."""
+def load_suite(path: str | Path, overrides: list[str] | None = None) -> Suite:
+    """Read and validate a suite YAML file; a bad file raises ConfigError naming the field.
+
+    `overrides` are `KEY=VALUE` changes applied before validation (bench/suite_overrides.py).
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"suite file {path} does not exist", "pass the path of a suite YAML file")
@@ -269,7 +272,14 @@ def load_suite(path: str | Path) -> Suite:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"suite file {path} is not readable UTF-8 text ({error})") from error
-    return parse_suite(load_yaml(text, source=f"suite file {path}"), source=str(path))
+    raw = load_yaml(text, source=f"suite file {path}")
+    if overrides:
+        from astrobench.bench.suite_overrides import apply_overrides
+
+        if not isinstance(raw, dict):
+            raise ConfigError(f"suite file {path} must be a mapping at top level")
+        raw = apply_overrides(raw, overrides)
+    return parse_suite(raw, source=str(path))
 
 
 def parse_suite(raw: Any, source: str = "suite") -> Suite:

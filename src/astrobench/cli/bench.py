@@ -18,11 +18,19 @@ def bench(
     workers: int = typer.Option(1, "--workers", help="Cells run at once, each in its own process."),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+    set_values: list[str] = typer.Option(
+        [],
+        "--set",
+        help="KEY=VALUE: change one value of the suite (dotted path, list items by index), "
+        "e.g. --set datasets.desi.synth.n=5000. Repeatable.",
+    ),
 ) -> None:
     """Run every unfinished cell of a suite; one row per cell in OUT/results.sqlite."""
     from astrobench.bench.runner import bench as run_bench
 
-    summary = run_bench(suite, out, workers=workers, executor=executor, progress=not quiet)
+    summary = run_bench(
+        suite, out, workers=workers, executor=executor, progress=not quiet, overrides=set_values
+    )
     typer.echo(
         f"{summary.n_run} cells run, {summary.n_skipped} reused; "
         f"results in {out / 'results.sqlite'}"

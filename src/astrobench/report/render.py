@@ -4,6 +4,7 @@ Markdown escapes table cells through the `cell` filter."""
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,11 @@ import jinja2
 def markdown_cell(value: Any) -> str:
     """A value made safe for a Markdown table cell: HTML escaped, pipes and newlines neutralised."""
     return html.escape(str(value)).replace("|", "\\|").replace("\n", " ")
+
+
+def slug(value: Any) -> str:
+    """An anchor id for a heading: lower case, runs of anything but letters and digits -> '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
 
 
 @lru_cache(maxsize=2)
@@ -25,6 +31,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["cell"] = markdown_cell
+    environment.filters["slug"] = slug
     return environment
 
 
