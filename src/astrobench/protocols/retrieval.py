@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
-from pydantic import Field
 
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.splits import split_indices
@@ -28,18 +26,19 @@ from astrobench.models.backbone import Backbone
 from astrobench.models.encoder_provenance import check_encoder_split
 from astrobench.models.encoder_resolve import MODALITIES, resolve_encoders
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
-from astrobench.protocols.settings import StrictSettings, validate_settings
+from astrobench.protocols.settings import ProtocolSettings, validate_settings
 from astrobench.registry import register_protocol
 from astrobench.tasks.base import Task, ValueOutput
 from astrobench.tasks.predictions import Predictions
 from astrobench.tasks.retrieval import NEIGHBOURS
 
 
-class RetrievalSettings(StrictSettings):
-    """The fixed split whose test objects are searched."""
+class RetrievalSettings(ProtocolSettings):
+    """The fixed split whose test objects are searched (`split_seed`, `split_scheme`).
 
-    split_seed: int = Field(default=0, ge=0)
-    split_scheme: Literal["standard", "disjoint"] = "standard"
+    Each tower is fed as its checkpoint records (bands, input preparation, wavelength grid), so
+    the `embed` settings shared with the frozen protocols do not apply here.
+    """
 
 
 def labelled_test_objects(path: Path, task: Task, settings: RetrievalSettings) -> np.ndarray:
