@@ -109,8 +109,23 @@ def test_retrieval_refuses_class_targets(pairs: Path, runs: dict[str, Path]) -> 
 
 @pytest.mark.parametrize("protocol", ["scratch", "finetune"])
 def test_training_protocols_train_spectrum_encoders_on_the_shared_split(
-    pairs: Path, runs: dict[str, Path], tmp_path: Path, protocol: str
+    pairs: Path,
+    runs: dict[str, Path],
+    tmp_path: Path,
+    protocol: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from astrobench.protocols import trained
+
+    seen: list[np.ndarray] = []
+    original = trained.CutoutDataset
+
+    def recording(path: Path, indices: np.ndarray, **options: object) -> object:
+        seen.append(np.asarray(indices))
+        assert options.get("with_spectra") is True  # the spectrum encoder's batches
+        return original(path, indices, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trained, "CutoutDataset", recording)
     spec = f"ckpt:{runs['aligned']}?modality=spectrum"
     with CutoutFile(pairs) as cutouts:
         task = resolve_task(cutouts, "redshift")
@@ -120,6 +135,8 @@ def test_training_protocols_train_spectrum_encoders_on_the_shared_split(
     result = PROTOCOLS.get(protocol)(request)
     assert np.array_equal(np.sort(result.predictions.indices), np.sort(splits["test"]))
     assert result.n_train == len(splits["train"])
+    (trained_on,) = seen
+    assert np.array_equal(np.sort(trained_on), np.sort(splits["train"]))  # no test object
     assert result.extra["modality"] == "spectrum"
     tower = load_aligned(runs["aligned"], "spectrum")
     assert result.params_total == sum(p.numel() for p in tower.parameters()) + 32 + 1  # + head
