@@ -64,8 +64,10 @@ def property_map_figure(dataset: str, maps: list[dict[str, Any]]) -> tuple[str, 
 
 
 def neighbour_grids(folder: Path, backbones: list[str]) -> list[tuple[str, bytes, str]]:
-    """(caption, PNG, slug) of each finished neighbour grid of the suite's encoder pairs."""
-    found = []
+    """(caption, PNG, slug) of each finished neighbour grid of the suite's encoder pairs, in the
+    suite's backbone order."""
+    found: list[tuple[int, str, bytes, str]] = []
+    order = {b: i for i, b in enumerate(backbones)}
     for meta_path in sorted((folder / "grids").glob("*.json")):
         png = meta_path.with_suffix(".png")
         if not png.is_file():
@@ -78,5 +80,7 @@ def neighbour_grids(folder: Path, backbones: list[str]) -> list[tuple[str, bytes
             f"their nearest neighbours of the other modality by {meta['backbone']} "
             "(cosine similarity; spectra under the cutouts, the query's in grey)"
         )
-        found.append((caption, png.read_bytes(), f"grid_{meta_path.stem}"))
-    return found
+        rank = order.get(meta.get("backbone"), len(order))
+        found.append((rank, caption, png.read_bytes(), f"grid_{meta_path.stem}"))
+    found.sort(key=lambda entry: entry[0])
+    return [(caption, png, slug) for _, caption, png, slug in found]
