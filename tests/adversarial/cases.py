@@ -345,8 +345,70 @@ def _missing_target(tmp: Path) -> list[str]:
     return ["bench", "suite.yaml", "--out", "out"]
 
 
+def _retrieval_on_one_encoder(tmp: Path) -> list[str]:
+    hf.suite_file(
+        tmp / "suite.yaml",
+        _valid(tmp),
+        protocols=[{"name": "retrieval"}],
+    )
+    text = (tmp / "suite.yaml").read_text()
+    target = '{"column": "redshift", "task": "retrieval"}'
+    (tmp / "suite.yaml").write_text(text.replace('"targets": ["label"]', f'"targets": [{target}]'))
+    return ["bench", "suite.yaml", "--out", "out"]
+
+
 # Fails only when its cell runs (after embeddings and the map): exit 2, one line, but slow.
 SETTINGS.append(
     Case("suite-missing-target-column", _missing_target, says="nope", outputs=("out",), slow=True)
 )
-CORPUS += SETTINGS
+# AstroCLIP (issue 12): encoder pairs, retrieval cells, untrained heads.
+ASTROCLIP = [
+    _suite_case(
+        "suite-protocol-unknown-target",
+        "lists targets no dataset has",
+        protocols=[{"name": "knn", "targets": ["nope"]}],
+    ),
+    Case(
+        "clip-negative-epochs",
+        lambda tmp: [
+            "pretrain",
+            "clip",
+            "--data",
+            str(_valid(tmp)),
+            "--out",
+            "run",
+            "--epochs",
+            "-1",
+            "--image",
+            "vit_tiny_p8",
+            "--spectrum",
+            "specformer_tiny",
+        ],
+        says="epochs must be >= 0",
+    ),
+    Case(
+        "probe-retrieval-task-with-a-head",
+        lambda tmp: [
+            "probe",
+            "--backbone",
+            "vit_tiny_p8",
+            "--data",
+            str(_valid(tmp)),
+            "--target",
+            "redshift",
+            "--task",
+            "retrieval",
+            "--protocol",
+            "knn",
+        ],
+        says="retrieval tasks are not served by heads",
+    ),
+    Case(
+        "suite-retrieval-on-one-image-encoder",
+        _retrieval_on_one_encoder,
+        says="retrieval needs an image and a spectrum encoder",
+        outputs=("out",),
+        slow=True,
+    ),
+]
+CORPUS += SETTINGS + ASTROCLIP

@@ -25,11 +25,14 @@ from astrobench.bench.suite import (
     pretrain_step_name,
 )
 from astrobench.errors import AstrobenchError, ConfigError, DataFormatError
+from astrobench.models.encoder_resolve import names_pair
 
 Say = Callable[[str], None]
 ENCODER_FILE = "encoder.safetensors"
 MAP_MAX_POINTS = 2000
+MAP_MIN_PER_CLASS = 100
 MAP_EMBED_OPTIONS = ("bands", "adapt")  # suite settings that change how a map's data is fed
+MAP_COLUMNS = ("redshift", "log_ssfr")  # continuous colourings kept beside the class
 
 
 def prepare_datasets(suite: Suite, out: Path, *, say: Say, progress: bool) -> dict[str, Path]:
@@ -112,6 +115,9 @@ def pretrained_spec(
     step_dir = pretrain_dir(suite, out, backbone)
     modality = backbone.partition("?modality=")[2]
     encoder = step_dir / modality / ENCODER_FILE if modality else step_dir / ENCODER_FILE
+    if not modality and _exports_several(step_dir):  # a CLIP step: the pair, `ckpt:DIR`
+        say(f"pretrain {step.name}: reusing {step_dir}")
+        return f"ckpt:{step_dir}"
     if encoder.is_file():
         say(f"pretrain {step.name}: reusing {encoder}")
     else:
@@ -124,6 +130,8 @@ def pretrained_spec(
         say(f"pretrain {step.name}: {step.method} on {step.dataset} -> {step_dir}")
         resolved = step.model_copy(update={"settings": settings})
         run_pretraining(resolved, data_paths[step.dataset], step_dir, progress=progress)
+        if not modality and _exports_several(step_dir):
+            return f"ckpt:{step_dir}"
         if not encoder.is_file():
             raise ConfigError(
                 f"pretrain {step.name}: {step.method} wrote no {encoder.relative_to(step_dir)} "
@@ -133,6 +141,14 @@ def pretrained_spec(
             )
     random_init = "?init=random" if backbone.startswith(RANDOM_PREFIX) else ""
     return f"ckpt:{encoder}{random_init}"
+
+
+def _exports_several(step_dir: Path) -> bool:
+    """Whether a step wrote one encoder per modality (a CLIP run) and none at its top."""
+    from astrobench.models.encoder_resolve import MODALITIES
+
+    whole = all((step_dir / m / ENCODER_FILE).is_file() for m in MODALITIES)
+    return whole and not (step_dir / ENCODER_FILE).is_file()
 
 
 def pretrain_dir(suite: Suite, out: Path, backbone: str) -> Path:
@@ -182,6 +198,8 @@ def write_embedding_maps(
         if dataset not in evaluated:  # only pretrained on: no protocol embeds it
             continue
         for backbone, spec in backbone_specs.items():
+            if names_pair(spec):  # an encoder pair: its towers are mapped as backbones of their own
+                continue
             identity = {"b": spec, "d": str(data), **({"o": options} if options else {})}
             path = out / "maps" / f"{dataset}__{config_hash(identity)[:12]}.npz"
             if not path.is_file():
@@ -209,13 +227,17 @@ def _write_map(
     features = embed_file(
         spec, data, cache_dir=cache, progress=False, bands=bands, adapt=options.get("adapt")
     ).features  # [N, D]
-    rng = np.random.default_rng(0)
-    chosen = np.sort(rng.permutation(len(features))[:MAP_MAX_POINTS])
-    xy, method = project_2d(features[chosen])
     with open_cutouts(data) as cutouts:
-        colour_column = "label" if cutouts.has_column("label") else None
-        colours = cutouts.column(colour_column)[chosen] if colour_column else np.zeros(len(chosen))
+        labels = cutouts.column("label") if cutouts.has_column("label") else None
+        chosen = map_sample(len(features), labels)
+        colours = labels[chosen] if labels is not None else np.zeros(len(chosen))
         names = cutouts.label_names or []
+        columns = {
+            f"column_{c}": np.asarray(cutouts.column(c), np.float64)[chosen]
+            for c in MAP_COLUMNS
+            if cutouts.has_column(c)
+        }
+    xy, method = project_2d(features[chosen])
     meta: dict[str, Any] = {
         "dataset": dataset,
         "backbone": backbone,
@@ -224,7 +246,32 @@ def _write_map(
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, xy=xy, colour=colours, indices=chosen, meta=np.array(json.dumps(meta)))
+        np.savez(
+            handle,
+            xy=xy,
+            colour=colours,
+            indices=chosen,
+            meta=np.array(json.dumps(meta)),
+            **columns,
+        )
+
+
+def map_sample(n: int, labels: np.ndarray | None) -> np.ndarray:
+    """Sorted objects of a map: class-balanced when the file has labels, else a random
+    MAP_MAX_POINTS; seeded, so every backbone's map shows the same objects."""
+    from astrobench.report.property_maps import balanced_sample
+
+    rng = np.random.default_rng(0)
+    if labels is None:
+        return np.sort(rng.permutation(n)[:MAP_MAX_POINTS])
+    known = np.flatnonzero(np.asarray(labels) >= 0)  # unlabelled objects (-1) are left out
+    counts = np.unique(labels[known], return_counts=True)[1]
+    if counts.size == 0:
+        return np.sort(rng.permutation(n)[:MAP_MAX_POINTS])
+    # As many of every class as the rarest has (at least MAP_MIN_PER_CLASS, so one rare class
+    # does not empty the map), at most MAP_MAX_POINTS in all.
+    per_class = min(max(int(counts.min()), MAP_MIN_PER_CLASS), MAP_MAX_POINTS // counts.size)
+    return np.sort(known[balanced_sample(labels[known], max(per_class, 1), seed=0)])
 
 
 def project_2d(features: np.ndarray) -> tuple[np.ndarray, str]:

@@ -7,6 +7,7 @@ Layout of the folder DIR:
   DIR/pretrain/<name>-<hash>/ pretrained encoders (reused while the recipe is unchanged)
   DIR/cache/                  the embedding cache shared by every frozen protocol
   DIR/maps/                   2-D maps of each backbone's embeddings, for the report
+  DIR/grids/                  neighbour grids of each image-spectrum encoder pair, for the report
   DIR/suite.json              the suite as run
 
 Re-running skips cells whose row exists; a killed run loses at most the cells in flight.
@@ -33,6 +34,7 @@ from astrobench.bench.artifacts import (
     write_embedding_maps,
 )
 from astrobench.bench.cell import CellJob, CellOutcome, run_cell
+from astrobench.bench.grids import write_neighbour_grids
 from astrobench.bench.store import ResultsStore
 from astrobench.bench.suite import Cell, Suite, expand_grid, load_suite
 from astrobench.errors import ConfigError
@@ -134,6 +136,7 @@ def _run(
             summary.n_bugs += int(outcome.bug)
     if maps:
         write_embedding_maps(suite, out, data_paths, backbone_specs, say=say)
+        write_neighbour_grids(suite, out, data_paths, backbone_specs, say=say)
     return summary
 
 

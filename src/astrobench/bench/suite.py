@@ -91,7 +91,7 @@ class PretrainSpec(_Strict):
 
 
 class ProtocolSpec(_Strict):
-    """A protocol, its settings, and optionally the only backbones it applies to.
+    """A protocol, its settings, and optionally the only backbones and targets it applies to.
 
     `label` names its rows in the report; by default the protocol's name, or, when one protocol
     is listed twice with different settings, the name and the settings that differ
@@ -101,6 +101,7 @@ class ProtocolSpec(_Strict):
     name: str
     settings: dict[str, Any] = Field(default_factory=dict)
     backbones: list[str] | None = None
+    targets: list[str] | None = None  # target columns as written in `datasets` (None: all)
     label: str | None = Field(default=None, pattern=r"^[^/\\]+$")
 
 
@@ -197,6 +198,12 @@ class Suite(_Strict):
                 raise ValueError(
                     f"protocol {protocol.name!r} lists backbones not in the suite: "
                     f"{sorted(unknown)}"
+                )
+            written = {t.column for d in self.datasets.values() for t in d.targets}
+            missing = set(protocol.targets or []) - written
+            if missing:
+                raise ValueError(
+                    f"protocol {protocol.name!r} lists targets no dataset has: {sorted(missing)}"
                 )
         return self
 
@@ -338,6 +345,8 @@ def expand_grid(suite: Suite) -> list[Cell]:
             for target in spec.targets:
                 for protocol, label in zip(suite.protocols, labels, strict=True):
                     if protocol.backbones is not None and backbone not in protocol.backbones:
+                        continue
+                    if protocol.targets is not None and target.column not in protocol.targets:
                         continue
                     for fraction in suite.fractions:
                         for seed in suite.seeds:

@@ -17,7 +17,9 @@ def clip(
         ..., "--spectrum", help="Spectrum tower spec: ckpt:runs/specformer or specformer_tiny."
     ),
     out: Path = typer.Option(..., "--out", help="Output folder: image/, spectrum/, history."),
-    epochs: int = typer.Option(10, help="Training epochs."),
+    epochs: int = typer.Option(
+        10, help="Training epochs (0: export the heads untrained, the unaligned baseline)."
+    ),
     batch_size: int = typer.Option(64, "--batch-size", help="Pairs per step (the negatives)."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint."),
     bands: str = typer.Option(

@@ -113,3 +113,31 @@ def neighbour_property_agreement(
     if redshift:
         out["sigma_nmad"] = sigma_nmad(truth, predicted)
     return out
+
+
+def neighbour_means(
+    queries: np.ndarray,
+    database: np.ndarray,
+    values: np.ndarray,
+    k: int,
+    query_ids: np.ndarray,
+    database_ids: np.ndarray,
+) -> np.ndarray:
+    """Mean of `values` [N] or [N, T] over each query's k most cosine-similar database rows,
+    leaving out every row of the query's own object (`database_ids == query_ids[i]`), so an
+    object's pair, or a duplicate of it in a bootstrap resample, never predicts it. Exact
+    (torch, blocked); [Q] or [Q, T]."""
+    q, db = torch.from_numpy(normalize(queries)), torch.from_numpy(normalize(database))
+    qid, dbid = torch.as_tensor(np.asarray(query_ids)), torch.as_tensor(np.asarray(database_ids))
+    table = np.asarray(values, dtype=np.float64)
+    take = min(k, len(db) - 1)
+    if take < 1:
+        raise ValueError("neighbour means need at least two distinct objects")
+    means = []
+    for start in range(0, len(q), BLOCK_QUERIES):
+        sims = q[start : start + BLOCK_QUERIES] @ db.T  # [q, N]
+        own = qid[start : start + BLOCK_QUERIES, None] == dbid[None, :]  # [q, N]
+        sims = sims.masked_fill(own, -torch.inf)
+        ids = sims.topk(take, dim=1).indices.numpy()  # [q, k]
+        means.append(table[ids].mean(axis=1))
+    return np.concatenate(means)

@@ -37,12 +37,21 @@ def _one(spec: str, data: Path) -> Backbone:
     return create_backbone(spec, bands=bands, img_size=natural_img_size(spec, side))
 
 
+def names_pair(spec: str) -> bool:
+    """Whether `spec` is a whole CLIP run (`ckpt:DIR` holding image/ and spectrum/)."""
+    parsed = parse_spec(spec)
+    folder = Path(parsed.name).expanduser()
+    return (
+        parsed.scheme == "ckpt"
+        and "modality" not in parsed.options
+        and all((folder / m).is_dir() for m in MODALITIES)
+    )
+
+
 def resolve_encoders(spec: str, data: str | os.PathLike[str]) -> dict[str, Backbone]:
     """{modality: encoder} named by `spec`, checked against the file `data`."""
-    path, parsed = Path(data), parse_spec(spec)
-    folder = Path(parsed.name).expanduser()
-    whole_run = all((folder / m).is_dir() for m in MODALITIES)
-    if parsed.scheme == "ckpt" and "modality" not in parsed.options and whole_run:
+    path = Path(data)
+    if names_pair(spec):
         return {m: _one(f"{spec}?modality={m}", path) for m in MODALITIES}
     encoder = _one(spec, path)
     return {str(getattr(encoder, "modality", "image")): encoder}

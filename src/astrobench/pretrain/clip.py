@@ -120,6 +120,34 @@ def _mean_rate(history: dict[str, Any]) -> float:
     return sum(rates) / len(rates) if rates else 0.0
 
 
+def _export_untrained(
+    model: ClipModel,
+    towers: Towers,
+    out_dir: Path,
+    path: Path,
+    val_idx: np.ndarray,
+    seed: int,
+    split_seed: int,
+) -> ClipRunResult:
+    """`epochs: 0`: export both towers with their heads as initialised, never trained."""
+    data_hash = content_sha256(path)
+    extra = {
+        "data_hash": data_hash,
+        "split_seed": split_seed,
+        "epochs": 0,
+        "heads": "random",
+        "logit_scale": float(model.logit_scale()),
+        "source": "astrobench pretrain clip (epochs 0: heads at their random initialisation)",
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out_dir / "clip.json", {"clip": {"epochs": 0, "seed": seed, **extra}})
+    folders = _export(model, towers, out_dir, extra)
+    validation = validation_retrieval(model.aligned_encoders(towers), path, val_idx)
+    history = {"epochs": [], "pairs_per_second": 0.0, "validation": validation, "heads": "random"}
+    write_json_atomic(out_dir / "history.json", history)
+    return ClipRunResult(out_dir, folders, [], 0.0, validation)
+
+
 @register_pretrainer("clip")
 def pretrain_clip(
     data: str | os.PathLike[str],
@@ -153,7 +181,8 @@ def pretrain_clip(
         out: output folder (created); also holds the checkpoints for `resume`.
         image: image tower spec (any backbone spec, e.g. `ckpt:runs/mae`, `vit_tiny_p8`).
         spectrum: spectrum tower spec (`ckpt:runs/specformer` or `specformer_tiny`).
-        epochs: training epochs.
+        epochs: training epochs; 0 exports the heads as initialised (seeded by `seed`, so
+            exactly the starting point of a trained run): the unaligned baseline.
         batch_size: pairs per step: the InfoNCE negatives are the other pairs of the batch.
         resume: continue from the last checkpoint in `out`.
         image_bands: the file's bands fed to the image tower (None: all).
@@ -172,8 +201,10 @@ def pretrain_clip(
     """
     from astrobench.train import TrainConfig, Trainer
 
-    if epochs < 1:
-        raise ConfigError(f"epochs must be >= 1, got {epochs}")
+    if epochs < 0:
+        raise ConfigError(
+            f"epochs must be >= 0, got {epochs}", "0 exports the heads at their initialisation"
+        )
     if logit_scale <= 0:
         raise ConfigError(f"logit scale must be positive, got {logit_scale}")
     path = Path(data)
@@ -183,6 +214,9 @@ def pretrain_clip(
     out_dir = Path(out)
     torch.manual_seed(seed)
     image_head, spectrum_head = _heads(towers, embed_dim, heads, dropout, mlp_ratio)
+    if epochs == 0:  # the unaligned baseline: same towers, same heads' initialisation (same seed)
+        untrained = ClipModel(image_head, spectrum_head, logit_scale, learnable_scale)
+        return _export_untrained(untrained, towers, out_dir, path, val_idx, seed, split_seed)
     dataset: Dataset[Any]
     if unfreeze:
         model = ClipModel(image_head, spectrum_head, logit_scale, learnable_scale, towers, True)

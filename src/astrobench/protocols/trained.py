@@ -20,7 +20,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.dataset import CutoutDataset
 from astrobench.models.backbone import Backbone
 from astrobench.models.create import create_backbone, natural_img_size
@@ -32,6 +31,7 @@ from astrobench.models.reinit import reinitialise
 from astrobench.protocols.base import ProtocolRequest, ProtocolResult
 from astrobench.protocols.settings import TrainedSettings, validate_settings
 from astrobench.protocols.trained_data import TrainedCell, predict_outputs, select_trained_cell
+from astrobench.protocols.trained_inputs import ModalityInputs, modality_inputs
 from astrobench.registry import register_protocol
 from astrobench.tasks.base import Task
 from astrobench.tasks.predictions import Predictions
@@ -125,60 +125,58 @@ def run_trained_protocol(request: ProtocolRequest, mode: TrainedMode) -> Protoco
     cell = select_trained_cell(
         path, task, request.fraction, request.seed, request.n_per_class, settings
     )
-    with CutoutFile(path) as cutouts:
-        bands = list(settings.embed.bands or cutouts.bands)
-        channels, side = cutouts.band_indices(bands), int(cutouts.image_shape[-1])
+    inputs = modality_inputs(request.backbone)  # what the backbone reads: images or spectra
     config = settings.train_config(request.seed)
     config.identity = run_identity(
         data=path, target=task.target, protocol=mode.name, fraction=request.fraction,
         backbone=request.backbone, seed=request.seed, pooling=settings.embed.pooling,
         n_per_class=request.n_per_class,
     )  # fmt: skip
-    model = build_model(request, mode, settings, bands, channels, side)
-    prepared = mode.prepare(model, settings, config)
+    model = inputs.build(request, mode, settings, path)
+    prepared = mode.prepare(model, settings, config)  # type: ignore[arg-type]
     prepared.info.setdefault("drop_path", drop_path_of(settings, mode))
     loss = task.make_loss(cell.targets[cell.train], settings.model_dump())
     out_dir = (
         Path(request.work_dir) if request.work_dir else Path(tempfile.mkdtemp(prefix="astrobench-"))
     )
-    trainer = _trainer(model, loss, cell, path, task, config, out_dir, prepared, settings)
+    trainer = _trainer(model, loss, cell, (path, inputs), task, config, out_dir, prepared, settings)
     started = time.perf_counter()
     history = trainer.fit(resume=settings.resume)
     train_seconds = time.perf_counter() - started
     trainer.load_best()
     final = trainer.evaluated_module()
     return _result(
-        request, mode, cell, path, final, trainer, loss, history, train_seconds, prepared, config
-    )
+        request, mode, cell, (path, inputs), final, trainer, loss, history, train_seconds,
+        prepared, config,
+    )  # fmt: skip
 
 
 def _trainer(
-    model: BackboneWithHead,
+    model: nn.Module,
     loss: Any,
     cell: TrainedCell,
-    path: Path,
+    source: tuple[Path, ModalityInputs],
     task: Task,
     config: TrainConfig,
     out_dir: Path,
     prepared: Prepared,
     settings: TrainedSettings,
 ) -> Trainer:
-    from astrobench.data.transforms import ZScore
-    from astrobench.protocols.augment import band_scale_needed, train_transform
-
+    path, inputs = source
     columns = list(task.columns)
-    band_std = ZScore.fit(path, cell.train).std if band_scale_needed(settings.augment) else None
-    transform = train_transform(settings.augment, band_std)
-    dataset = CutoutDataset(path, cell.train, transform=transform, targets=columns)
+    transform = inputs.transform(settings, path, cell.train)
+    dataset = CutoutDataset(
+        path, cell.train, transform=transform, targets=columns, with_spectra=inputs.with_spectra
+    )
 
     def loss_fn(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
         targets = [batch[c] for c in columns]
         target = targets[0] if len(targets) == 1 else torch.stack(targets, dim=1)  # [B] | [B, T]
-        return loss(module(batch["image"]), target)
+        return loss(module(batch[inputs.key]), target)
 
     def evaluate_fn(module: nn.Module) -> dict[str, float]:
         device = next(module.parameters()).device
-        outputs = predict_outputs(module, path, cell.val, config.batch_size, device)
+        outputs = predict_outputs(module, path, cell.val, config.batch_size, device, inputs.read)
         y_pred, _ = task.decode(outputs, loss)
         return {"val_score": float(task.selection_score(cell.targets[cell.val], y_pred))}
 
@@ -198,7 +196,7 @@ def _result(
     request: ProtocolRequest,
     mode: TrainedMode,
     cell: TrainedCell,
-    path: Path,
+    source: tuple[Path, ModalityInputs],
     model: nn.Module,
     trainer: Trainer,
     loss: Any,
@@ -207,16 +205,17 @@ def _result(
     prepared: Prepared,
     config: TrainConfig,
 ) -> ProtocolResult:
-    task = request.task
+    task, (path, inputs) = request.task, source
     started = time.perf_counter()
-    outputs = predict_outputs(model, path, cell.test, config.batch_size, trainer.device)
+    device = trainer.device
+    outputs = predict_outputs(model, path, cell.test, config.batch_size, device, inputs.read)
     eval_seconds = time.perf_counter() - started
     y_pred, probabilities = task.decode(outputs, loss)
     predictions = Predictions(cell.targets[cell.test], y_pred, probabilities, indices=cell.test)
     hyperparameters = {**config.to_dict(), **prepared.info}
     return trained_result(
         request, mode.name, cell, predictions, trainer, history,
-        (train_seconds, eval_seconds), hyperparameters,
+        (train_seconds, eval_seconds), hyperparameters, {"modality": inputs.key},
     )  # fmt: skip
 
 

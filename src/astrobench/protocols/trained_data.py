@@ -3,7 +3,7 @@ batched predictions over a cutout file."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,16 +57,23 @@ def select_trained_cell(
 
 @torch.inference_mode()
 def predict_outputs(
-    model: nn.Module, path: Path, indices: np.ndarray, batch_size: int, device: torch.device
+    model: nn.Module,
+    path: Path,
+    indices: np.ndarray,
+    batch_size: int,
+    device: torch.device,
+    read: Callable[[CutoutFile, np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Model outputs [n, K] for objects `indices` (in that order), in eval mode."""
+    """Model outputs [n, K] for objects `indices` (in that order), in eval mode; `read` gives
+    a block's model inputs (default: the images)."""
     was_training = model.training
     model.eval()
     outputs = []
     with CutoutFile(path) as cutouts:
         for start in range(0, len(indices), batch_size):
-            images = cutouts.read_images(indices[start : start + batch_size])  # [b, C, H, W]
-            batch = torch.from_numpy(images).to(device)
+            block = indices[start : start + batch_size]
+            inputs = read(cutouts, block) if read else cutouts.read_images(block)  # [b, ...]
+            batch = torch.from_numpy(inputs).to(device)
             outputs.append(model(batch).float().cpu())  # [b, K]
     model.train(was_training)
     return torch.cat(outputs).numpy() if outputs else np.zeros((0, 1), dtype=np.float32)

@@ -20,7 +20,8 @@ from astrobench.atomic import atomic_open
 from astrobench.bench.aggregate import GroupSummary, iqm_ranking, summarise
 from astrobench.bench.store import RESULTS_FILE, ResultRow, ResultsStore
 from astrobench.errors import DataFormatError
-from astrobench.report import figures, posterior_section
+from astrobench.report import embedding_section, figures, posterior_section
+from astrobench.report.property_section import property_tables
 from astrobench.report.render import render_html, render_markdown
 from astrobench.report.tables import (
     LEADERBOARD_COLUMNS,
@@ -115,6 +116,13 @@ def build_context(folder: Path, store: ResultsStore, rows: list[ResultRow]) -> d
         "ranking": ranking_table(iqm_ranking(rows)),
         "sections": sections,
         "maps": _map_figures(folder, suite),
+        "grids": [
+            Figure(caption, png, _slug(slug))
+            for caption, png, slug in embedding_section.neighbour_grids(
+                folder, list(suite.get("backbones", []))
+            )
+        ],
+        "property_tables": property_tables(groups),
         "reconstructions": _reconstruction_figures(folder),
     }
 
@@ -208,11 +216,16 @@ def task_of_row(row: ResultRow) -> Task:
 
 def _map_figures(folder: Path, suite: dict[str, Any]) -> list[Figure]:
     wanted = set(suite.get("backbones", []))
+    with_properties = embedding_section.load_property_maps(folder, list(suite.get("backbones", [])))
+    result = []
+    for dataset, found in sorted(with_properties.items()):
+        caption, png = embedding_section.property_map_figure(dataset, found)
+        result.append(Figure(caption, png, _slug(f"property_maps_{dataset}")))
     by_dataset: dict[str, list[figures.EmbeddingMap]] = defaultdict(list)
     for path in sorted((folder / "maps").glob("*.npz")):
         with np.load(path) as stored:
             meta = json.loads(str(stored["meta"]))
-            if wanted and meta["backbone"] not in wanted:
+            if (wanted and meta["backbone"] not in wanted) or meta["dataset"] in with_properties:
                 continue
             by_dataset[meta["dataset"]].append(
                 figures.EmbeddingMap(
@@ -220,7 +233,6 @@ def _map_figures(folder: Path, suite: dict[str, Any]) -> list[Figure]:
                 )
             )
     order = {b: i for i, b in enumerate(suite.get("backbones", []))}
-    result = []
     for dataset, maps in sorted(by_dataset.items()):
         maps.sort(key=lambda m: order.get(m.backbone, len(order)))
         caption = f"{dataset}: 2-D map of each backbone's embeddings, coloured by class"
@@ -243,7 +255,7 @@ def _reconstruction_figures(folder: Path) -> list[Figure]:
 
 def _all_figures(context: dict[str, Any]) -> list[Figure]:
     found = [f for s in context["sections"] for f in s.figures]
-    return found + context["maps"] + context["reconstructions"]
+    return found + context["maps"] + context["grids"] + context["reconstructions"]
 
 
 def _write_figures(folder: Path, context: dict[str, Any]) -> list[Path]:
