@@ -7,13 +7,16 @@ Sections are the report's `<h2 id=...>` anchors: `findings`, `ranking`, `<datase
 (lower case, anything but letters and digits turned into '-'), `embeddings`, `reconstructions`,
 `provenance`.
 Needs a Chromium binary (Debian: `apt-get install chromium`); it is a documentation tool, not a
-dependency of the package. Chromium scrolls to the anchor, so the page above the section is not in
-the picture; blank rows left at the top are trimmed.
+dependency of the package. The section (its heading up to the next `<h2>`) is cut into a page of
+its own with the report's head and styles, so a large report with many embedded figures renders
+as reliably as a small one (scrolling to an anchor of a 2 MB page gave blank pictures); blank
+rows left at the top are trimmed.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -55,16 +58,27 @@ def trim_top(png: Path, margin: int = 16) -> None:
         image.crop((0, top, image.width, image.height)).save(png)
 
 
+def section_page(html: str, section: str) -> str:
+    """The report's head and the one section `<h2 id=section>` ... (up to the next `<h2`)."""
+    start = html.find(f'<h2 id="{section}"')
+    if start < 0:
+        found = ", ".join(re.findall(r'<h2 id="([^"]+)"', html))
+        sys.exit(f"the report has no section '{section}'; its sections: {found}")
+    end = html.find("<h2", start + 1)
+    body_start = html.index("<body>") + len("<body>")
+    return html[:body_start] + html[start : end if end > 0 else None] + "</body></html>"
+
+
 def screenshot(report: Path, section: str, out: Path, width: int, height: int) -> None:
-    """Render `report#section` at width × height into `out` (PNG)."""
-    html = report.read_text(encoding="utf-8")
-    if f'id="{section}"' not in html:
-        sys.exit(f"{report} has no section '{section}': look for <h2 id=...> in the file")
+    """Render one section of `report` at width × height into `out` (PNG)."""
+    page = section_page(report.read_text(encoding="utf-8"), section)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
-        command = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
+    with tempfile.TemporaryDirectory() as folder:
+        single = Path(folder) / "section.html"
+        single.write_text(page, encoding="utf-8")
+        command = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={folder}/profile"]
         command += [f"--window-size={width},{height}", f"--screenshot={out.resolve()}"]
-        command.append(f"{report.resolve().as_uri()}#{section}")
+        command.append(single.as_uri())
         subprocess.run(command, check=True, capture_output=True, timeout=120)
     trim_top(out)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from astrobench.bench.runner import bench
+from astrobench.bench.suite import expand_grid, load_suite
 from astrobench.metrics import photoz
 
 SUITE = Path(__file__).resolve().parents[2] / "configs" / "cross_survey.yaml"
@@ -17,8 +18,11 @@ SUITE = Path(__file__).resolve().parents[2] / "configs" / "cross_survey.yaml"
 
 @pytest.mark.slow
 def test_cross_survey_suite_runs_every_cell(tmp_path: Path) -> None:
+    expected = expand_grid(load_suite(SUITE))
+    # 2 datasets x (3 backbones x knn, linear + finetune + scratch on one backbone each)
+    assert len(expected) == 16
     summary = bench(SUITE, tmp_path, progress=False)
-    assert summary.ok and summary.n_run == 12, summary.failures
+    assert summary.ok and summary.n_run == len(expected), summary.failures
     rows = sqlite3.connect(tmp_path / "results.sqlite").execute(
         "SELECT task, predictions_path, metrics FROM results"
     )
