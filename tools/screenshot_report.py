@@ -10,7 +10,7 @@ Needs a Chromium binary (Debian: `apt-get install chromium`); it is a documentat
 dependency of the package. The section (its heading up to the next `<h2>`) is cut into a page of
 its own with the report's head and styles, so a large report with many embedded figures renders
 as reliably as a small one (scrolling to an anchor of a 2 MB page gave blank pictures); blank
-rows left at the top are trimmed.
+rows above and below are trimmed.
 """
 
 from __future__ import annotations
@@ -48,14 +48,15 @@ def find_chromium() -> str:
     sys.exit("no Chromium found: install it (Debian: apt-get install chromium) and run again")
 
 
-def trim_top(png: Path, margin: int = 16) -> None:
-    """Cut the blank rows above the first non-white pixel (keeping a small margin)."""
+def trim_blank_rows(png: Path, margin: int = 16) -> None:
+    """Cut the blank rows above and below the drawn content (keeping a small margin)."""
     image = Image.open(png).convert("RGB")
     pixels = np.asarray(image)  # [H, W, 3]
     inked = np.flatnonzero((pixels < 245).any(axis=(1, 2)))
     if inked.size:
         top = max(int(inked[0]) - margin, 0)
-        image.crop((0, top, image.width, image.height)).save(png)
+        bottom = min(int(inked[-1]) + margin, image.height)
+        image.crop((0, top, image.width, bottom)).save(png)
 
 
 def section_page(html: str, section: str) -> str:
@@ -80,7 +81,7 @@ def screenshot(report: Path, section: str, out: Path, width: int, height: int) -
         command += [f"--window-size={width},{height}", f"--screenshot={out.resolve()}"]
         command.append(single.as_uri())
         subprocess.run(command, check=True, capture_output=True, timeout=120)
-    trim_top(out)
+    trim_blank_rows(out)
 
 
 def main() -> None:
