@@ -136,3 +136,24 @@ def test_sections_carry_anchor_ids_made_only_of_safe_characters(results_dir: Pat
     ids = re.findall(r'<h2 id="([^"]*)"', html)
     assert len(ids) == len(re.findall(r"<h2", html))
     assert all(re.fullmatch(r"[a-z0-9-]+", anchor) for anchor in ids)
+
+
+def test_pretraining_reconstructions_are_captioned_by_their_method(results_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for step, method in (("mae-1", "mae"), ("spec-2", "specformer"), ("other-3", None)):
+        folder = results_dir / "pretrain" / step
+        folder.mkdir(parents=True)
+        if method:
+            (folder / f"{method}.json").write_text("{}")
+        figure = plt.figure(figsize=(1, 1))
+        figure.savefig(folder / "recon.png")
+        plt.close(figure)
+    html = report(results_dir).html.read_text()
+    assert "MAE reconstructions (mae-1): input, masked input" in html
+    assert "SpecFormer (spec-2): validation spectra with the masked spans filled in" in html
+    assert "Reconstructions (other-3)" in html
+    assert "MAE reconstructions (spec-2)" not in html

@@ -242,10 +242,24 @@ def _map_figures(folder: Path, suite: dict[str, Any]) -> list[Figure]:
     return result
 
 
+# What each pretraining method's recon.png shows (the step folder holds METHOD.json).
+RECONSTRUCTION_CAPTIONS = {
+    "mae": "MAE reconstructions ({step}): input, masked input, reconstruction",
+    "specformer": "SpecFormer ({step}): validation spectra with the masked spans filled in",
+}
+
+
+def _reconstruction_caption(step: Path) -> str:
+    for method, caption in RECONSTRUCTION_CAPTIONS.items():
+        if (step / f"{method}.json").is_file():
+            return caption.format(step=step.name)
+    return f"Reconstructions ({step.name})"
+
+
 def _reconstruction_figures(folder: Path) -> list[Figure]:
     return [
         Figure(
-            f"MAE reconstructions ({path.parent.name}): input, masked input, reconstruction",
+            _reconstruction_caption(path.parent),
             path.read_bytes(),
             _slug(f"recon_{path.parent.name}"),
         )
