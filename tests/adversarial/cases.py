@@ -411,4 +411,80 @@ ASTROCLIP = [
         slow=True,
     ),
 ]
+
+
+def _pairs(nan_object: int | None = None) -> Callable[[Path], Path]:
+    """A small image + spectrum file (tests/pretrain/conftest.py's writer), NaN flux optional."""
+    from tests.pretrain.conftest import write_pair_cutouts
+
+    return lambda tmp: write_pair_cutouts(tmp / "pairs.h5", 24, nan_object=nan_object)
+
+
+def _spectra_command(make: Callable[[Path], Path], *command: str) -> Build:
+    """Write the data with `make`, then run `command` on it (`{data}` marks where it goes)."""
+
+    def build(tmp: Path) -> list[str]:
+        data = str(make(tmp))
+        return [data if part == "{data}" else part for part in command]
+
+    return build
+
+
+def _no_spectra(tmp: Path) -> Path:
+    return _valid(tmp)
+
+
+_CLIP = ("pretrain", "clip", "--data", "{data}", "--out", "run", "--batch-size", "8")
+ASTROCLIP += [
+    Case(
+        "specformer-on-a-file-without-spectra",
+        _spectra_command(_no_spectra, "pretrain", "specformer", "--data", "{data}", "--out", "run"),
+        says="has no spectra",
+    ),
+    Case(
+        "specformer-nan-flux",
+        _spectra_command(
+            _pairs(5),
+            "pretrain",
+            "specformer",
+            "--data",
+            "{data}",
+            "--out",
+            "run",
+            "--batch-size",
+            "8",
+        ),
+        says="object 5 has NaN or infinite spectrum fluxes",
+    ),
+    Case(
+        "clip-on-a-file-without-spectra",
+        _spectra_command(
+            _no_spectra, *_CLIP, "--image", "vit_tiny_p8", "--spectrum", "specformer_tiny"
+        ),
+        says="has no spectra",
+    ),
+    Case(
+        "clip-nan-flux",
+        _spectra_command(
+            _pairs(3), *_CLIP, "--image", "vit_tiny_p4", "--spectrum", "specformer_tiny"
+        ),
+        says="object 3 has NaN",
+    ),
+    Case(
+        "search-spectra-of-a-file-without-spectra",
+        _spectra_command(
+            _no_spectra,
+            "search",
+            "--backbone",
+            "specformer_tiny",
+            "--data",
+            "{data}",
+            "--query-modality",
+            "spectrum",
+            "--out",
+            "grid.png",
+        ),
+        says="spectra",
+    ),
+]
 CORPUS += SETTINGS + ASTROCLIP
