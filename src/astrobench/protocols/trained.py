@@ -101,14 +101,23 @@ def build_model(
     backbone: Backbone = create_backbone(
         request.backbone, bands=bands, img_size=img_size, adapt=embed.adapt, pooling=embed.pooling
     )
+    head = prepare_backbone_and_head(backbone, request, mode, settings)
+    recipe = input_preparation(backbone.meta.to_dict(), channels, bands, side, nan_policy="error")
+    return BackboneWithHead(backbone, head, recipe)
+
+
+def prepare_backbone_and_head(
+    backbone: nn.Module, request: ProtocolRequest, mode: TrainedMode, settings: TrainedSettings
+) -> nn.Module:
+    """Under the cell's seed: re-initialise the backbone if the mode says so, set its drop
+    path, and build the task's head for its features (returned)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(request.seed)
         if mode.random_init:
             reinitialise(backbone)
         set_drop_path(backbone, drop_path_of(settings, mode))
-        head = request.task.build_head(backbone.num_features, settings.head_dropout)
-    recipe = input_preparation(backbone.meta.to_dict(), channels, bands, side, nan_policy="error")
-    return BackboneWithHead(backbone, head, recipe)
+        width = int(backbone.num_features)  # type: ignore[arg-type]  # every encoder sets it
+        return request.task.build_head(width, settings.head_dropout)
 
 
 def drop_path_of(settings: TrainedSettings, mode: TrainedMode) -> float:

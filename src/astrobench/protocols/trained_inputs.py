@@ -27,8 +27,6 @@ from torch import nn
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.errors import ConfigError
 from astrobench.models.backbone import Backbone
-from astrobench.models.drop_path import set_drop_path
-from astrobench.models.reinit import reinitialise
 from astrobench.models.source import source_of
 from astrobench.models.spec import parse_spec
 
@@ -79,18 +77,12 @@ def _build_spectrum(
 ) -> nn.Module:
     from astrobench.data.spectrum_dataset import require_spectra
     from astrobench.models.spectrum.create import create_spectrum_encoder
-    from astrobench.protocols.trained import drop_path_of
+    from astrobench.protocols.trained import prepare_backbone_and_head
 
     with CutoutFile(path) as cutouts:
         grid = require_spectra(cutouts)
     backbone = create_spectrum_encoder(request.backbone, grid, str(path))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(request.seed)
-        if mode.random_init:
-            reinitialise(backbone)
-        set_drop_path(backbone, drop_path_of(settings, mode))
-        head = request.task.build_head(backbone.num_features, settings.head_dropout)
-    return SpectrumWithHead(backbone, head)
+    return SpectrumWithHead(backbone, prepare_backbone_and_head(backbone, request, mode, settings))
 
 
 def _image_transform(settings: TrainedSettings, path: Path, train: np.ndarray) -> Any:
