@@ -6,11 +6,21 @@ running whole protocols; values come from scikit-learn or from direct NumPy comp
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import Ridge
 
+from astrobench.protocols import knn
+from astrobench.protocols.frozen import FrozenSplit, select_cell
+from astrobench.protocols.frozen_inputs import FrozenInputs, inputs_from_arrays
+from astrobench.protocols.knn import KnnSettings, fit_knn
 from astrobench.protocols.linear import fit_ridge_grid
+from astrobench.tasks.classification import ClassificationTask
+
+CLASSES = ClassificationTask(("label",), n_classes=3, class_names=("a", "b", "c"))
 
 
 def test_ridge_of_several_columns_matches_scikit_learn_in_double_precision() -> None:
@@ -31,3 +41,71 @@ def test_ridge_of_several_columns_matches_scikit_learn_in_double_precision() -> 
     one, one_intercept = fit_ridge_grid(x, y[:, 1], alphas)  # [n] targets: [G, D], [G]
     np.testing.assert_allclose(one, coefs[..., 1], rtol=1e-12)
     np.testing.assert_allclose(one_intercept, intercepts[:, 1], rtol=1e-12)
+
+
+# ----- kNN ------------------------------------------------------------------------------------
+
+
+def _class_inputs(n: int = 60, dim: int = 4, seed: int = 0) -> FrozenInputs:
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 3
+    features = rng.normal(size=(3, dim))[labels] + 0.8 * rng.normal(size=(n, dim))
+    return inputs_from_arrays(features, labels, CLASSES)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _without_source(split: FrozenSplit) -> FrozenSplit:
+    return dataclasses.replace(split, source=None)
+
+
+def test_knn_shares_one_similarity_matrix_between_cells_when_it_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inputs = _class_inputs()
+    split = select_cell(inputs, 0.5, seed=0)
+    n_queries = len(split.x_val) + len(split.x_test)
+    n_reference = len(inputs.splits["train"])
+    monkeypatch.setattr(knn, "_MAX_SHARED_BYTES", n_queries * n_reference * 4)  # just fits
+    calls: list[int] = []
+    original = knn.cosine_similarity
+
+    def counted(queries: np.ndarray, reference: np.ndarray) -> torch.Tensor:
+        calls.append(len(queries))
+        return original(queries, reference)
+
+    monkeypatch.setattr(knn, "cosine_similarity", counted)
+    settings = KnnSettings(ks=[1, 3, 7])
+    shared = fit_knn(split, CLASSES, settings, seed=0)
+    fit_knn(select_cell(inputs, 0.3, seed=2), CLASSES, settings, seed=0)  # another cell
+    assert len(calls) == 1  # computed once for every cell of these inputs
+    similarity = inputs.memo["knn_similarity"]
+    assert tuple(similarity.shape) == (n_queries, n_reference)
+    queries = inputs.features[np.concatenate([inputs.splits["val"], inputs.splits["test"]])]
+    reference = inputs.features[inputs.splits["train"]]
+    np.testing.assert_allclose(similarity.numpy(), _unit(queries) @ _unit(reference).T, atol=1e-6)
+    direct = fit_knn(_without_source(split), CLASSES, settings, seed=0)
+    np.testing.assert_array_equal(shared.y_pred, direct.y_pred)
+    np.testing.assert_allclose(shared.probabilities, direct.probabilities, atol=1e-6)
+    assert shared.hyperparameters == direct.hyperparameters
+
+
+def test_knn_searches_directly_when_the_shared_matrix_is_too_large(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inputs = _class_inputs()
+    split = select_cell(inputs, 0.5, seed=1)
+    n_queries = len(split.x_val) + len(split.x_test)
+    monkeypatch.setattr(knn, "_MAX_SHARED_BYTES", n_queries * len(inputs.splits["train"]) * 4 - 1)
+    settings = KnnSettings(ks=[2, 5])
+    fitted = fit_knn(split, CLASSES, settings, seed=0)
+    assert "knn_similarity" not in inputs.memo
+    direct = fit_knn(_without_source(split), CLASSES, settings, seed=0)
+    np.testing.assert_array_equal(fitted.y_pred, direct.y_pred)
+    np.testing.assert_allclose(fitted.probabilities, direct.probabilities, atol=1e-6)
+    # positions without the inputs they index: nothing to share, a direct search
+    lone = dataclasses.replace(split, source=None)
+    assert lone.train_positions is not None
+    np.testing.assert_array_equal(fit_knn(lone, CLASSES, settings, seed=0).y_pred, direct.y_pred)
