@@ -17,10 +17,12 @@ from astrobench.protocols import knn
 from astrobench.protocols.frozen import FrozenSplit, select_cell
 from astrobench.protocols.frozen_inputs import FrozenInputs, inputs_from_arrays
 from astrobench.protocols.knn import KnnSettings, fit_knn
-from astrobench.protocols.linear import fit_ridge_grid
+from astrobench.protocols.linear import LinearSettings, fit_linear, fit_ridge_grid
 from astrobench.tasks.classification import ClassificationTask
+from astrobench.tasks.regression import RegressionTask
 
 CLASSES = ClassificationTask(("label",), n_classes=3, class_names=("a", "b", "c"))
+VALUES = RegressionTask(("m",))
 
 
 def test_ridge_of_several_columns_matches_scikit_learn_in_double_precision() -> None:
@@ -109,3 +111,32 @@ def test_knn_searches_directly_when_the_shared_matrix_is_too_large(
     lone = dataclasses.replace(split, source=None)
     assert lone.train_positions is not None
     np.testing.assert_array_equal(fit_knn(lone, CLASSES, settings, seed=0).y_pred, direct.y_pred)
+
+
+# ----- linear probe ---------------------------------------------------------------------------
+
+
+def _value_split(n: int = 30, dim: int = 12, seed: int = 1) -> FrozenSplit:
+    """Noisy values with a large offset: some middle alpha wins on validation."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(3 * n, dim)).astype(np.float32)
+    y = (1000.0 + x @ rng.normal(size=dim) * 0.3 + rng.normal(size=3 * n))[:, None]  # [N, 1]
+    parts = [slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)]
+    (xt, yt), (xv, yv), (xs, ys) = ((x[p], y[p]) for p in parts)
+    return FrozenSplit(xt, yt, xv, yv, xs, ys, np.arange(n))
+
+
+def test_ridge_alpha_is_chosen_on_validation_and_used_on_test() -> None:
+    split = _value_split()
+    grid = [1e-2, 1.0, 10.0, 100.0, 1e4]
+    fitted = fit_linear(split, VALUES, LinearSettings(alpha_grid=grid), seed=0)
+    mean, std = split.x_train.mean(axis=0), split.x_train.std(axis=0) + 1e-6
+    scaled = [((a - mean) / std).astype(np.float64) for a in (split.x_train, split.x_val)]
+    models = [Ridge(alpha=a, solver="svd").fit(scaled[0], split.y_train[:, 0]) for a in grid]
+    val_mse = [np.mean((m.predict(scaled[1]) - split.y_val[:, 0]) ** 2) for m in models]
+    best = int(np.argmin(val_mse))
+    assert 0 < best < len(grid) - 1  # the data make a middle alpha win
+    assert fitted.hyperparameters == {"alpha": grid[best]}
+    x_test = ((split.x_test - mean) / std).astype(np.float64)
+    np.testing.assert_allclose(fitted.y_pred[:, 0], models[best].predict(x_test), rtol=1e-6)
+    assert fitted.probabilities is None and fitted.params_trainable == 12 + 1
