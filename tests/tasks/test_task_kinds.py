@@ -235,6 +235,11 @@ def test_classification_decoding_is_a_stable_softmax() -> None:
     assert probabilities is not None
     np.testing.assert_allclose(probabilities, expected, rtol=1e-12)
     np.testing.assert_array_equal(y_pred, [0, 2, 2])
+    half = outputs.astype(np.float32) / 7  # float32 heads: decoded in double precision
+    _, from_float32 = task.decode(half, None)
+    assert from_float32 is not None and from_float32.dtype == np.float64
+    exact = torch.softmax(torch.tensor(half, dtype=torch.float64), dim=1).numpy()
+    np.testing.assert_allclose(from_float32, exact, rtol=1e-12)
 
 
 def test_classification_selection_score_is_accuracy_per_grid_row() -> None:
@@ -385,7 +390,7 @@ def test_photoz_claims_directions_and_metric_lists() -> None:
     assert by_bias.table_metrics == ("bias", "outlier_fraction_0.1")
     directions = {m: task.metric_higher_is_better(m) for m in (
         "sigma_nmad", "redshift/sigma68", "outlier_fraction_0.05", "r2", "crps", "bias",
-        "tarp_ks_pvalue")}  # fmt: skip
+        "tarp_ks_pvalue", "a/b/sigma_nmad", "r2/b/r2")}  # fmt: skip
     assert directions == {
         "sigma_nmad": False,
         "redshift/sigma68": False,
@@ -394,6 +399,8 @@ def test_photoz_claims_directions_and_metric_lists() -> None:
         "crps": False,
         "bias": True,
         "tarp_ks_pvalue": True,
+        "a/b/sigma_nmad": False,  # judged by the last part only
+        "r2/b/r2": True,
     }
 
 
@@ -460,6 +467,8 @@ def test_multioutput_directions() -> None:
     lower = ("mae_std", "m/rmse", "redshift/outlier_fraction_0.15", "redshift/precision", "nll")
     assert not any(task.metric_higher_is_better(m) for m in lower)
     assert all(task.metric_higher_is_better(m) for m in ("r2", "m/r2", "redshift/bias"))
+    assert not task.metric_higher_is_better("a/b/mae_std")  # the last part decides
+    assert not task.metric_higher_is_better("a/b/outlier_fraction_0.05")
 
 
 def test_multioutput_averages_r2_and_mae_in_units_of_each_columns_spread() -> None:
