@@ -183,3 +183,118 @@ def test_boundary_settings_are_accepted() -> None:
         cycle_epochs=1,
     )
     assert config.to_dict()["betas"] == [0.9, 0.999]
+
+
+# --- loading, fallback and the write path in detail --------------------------------------------
+
+
+def test_load_checkpoint_maps_tensors_where_asked(tmp_path: Path) -> None:
+    path = tmp_path / "a.pt"
+    ckpt.write_checkpoint(path, {"w": torch.ones(2)})
+    assert ckpt.load_checkpoint(path, map_location="meta")["w"].device.type == "meta"
+    ckpt.save_last(tmp_path / "run", {"w": torch.ones(2)})
+    found = ckpt.load_latest(tmp_path / "run", map_location="meta")
+    assert found is not None and found[0]["w"].device.type == "meta"
+
+
+def test_an_unreadable_checkpoint_is_named_with_the_first_line_of_the_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(*args: object, **kwargs: object) -> None:
+        raise ValueError("x" * 300 + "\nsecond line")
+
+    monkeypatch.setattr(ckpt.torch, "load", fails)
+    with pytest.raises(CheckpointError) as error:
+        ckpt.load_checkpoint(tmp_path / "a.pt")
+    assert error.value.message == f"cannot read checkpoint {tmp_path / 'a.pt'}: ValueError: " + (
+        "x" * 200
+    )
+    assert "delete it to fall back to an older checkpoint" in error.value.hint
+
+    def empty(*args: object, **kwargs: object) -> None:
+        raise ValueError("")
+
+    monkeypatch.setattr(ckpt.torch, "load", empty)
+    with pytest.raises(CheckpointError, match=r"a\.pt: ValueError: ") as error:
+        ckpt.load_checkpoint(tmp_path / "a.pt")
+    assert error.value.message.endswith("a.pt: ValueError:")
+
+
+def test_no_readable_checkpoint_names_every_failure(tmp_path: Path) -> None:
+    (tmp_path / ckpt.LAST).write_bytes(b"damaged")
+    (tmp_path / ckpt.PREVIOUS).write_bytes(b"damaged too")
+    with pytest.raises(
+        CheckpointError, match=r"no readable checkpoint in .*last\.pt.*; .*previous\.pt"
+    ) as error:
+        ckpt.load_latest(tmp_path)
+    assert error.value.hint == "start again without --resume, in a fresh output folder"
+
+
+def test_a_failed_last_write_leaves_the_old_last_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ckpt.save_last(tmp_path, {"step": 1})
+    ckpt.save_last(tmp_path, {"step": 2})
+
+    def half_then_fail(path: Path, state: dict) -> None:
+        path.write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ckpt, "write_checkpoint", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        ckpt.save_last(tmp_path, {"step": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ckpt.LAST, ckpt.PREVIOUS]
+    assert ckpt.load_checkpoint(tmp_path / ckpt.LAST)["step"] == 2
+    assert ckpt.load_checkpoint(tmp_path / ckpt.PREVIOUS)["step"] == 1
+
+
+def test_the_kill_hook_kills_half_way_through_the_nth_write(tmp_path: Path) -> None:
+    """The test-only hook the SIGKILL resume tests rely on: the 2nd write is cut in half by a
+    real SIGKILL, the 1st file stays whole. Runs the package this test imported."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, torch; from pathlib import Path; from astrobench.train import checkpoint\n"
+        "folder = Path(sys.argv[1])\n"
+        "checkpoint.write_checkpoint(folder / 'one.pt', {'w': torch.zeros(1000)})\n"
+        "checkpoint.write_checkpoint(folder / 'two.pt', {'w': torch.ones(1000)})\n"
+    )
+    package_root = str(Path(ckpt.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": package_root, ckpt.KILL_IN_WRITE_ENV: "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    assert torch.equal(ckpt.load_checkpoint(tmp_path / "one.pt")["w"], torch.zeros(1000))
+    assert not (tmp_path / "two.pt").exists()
+    (partial,) = tmp_path.glob(".two.pt.*.tmp")
+    ckpt.write_checkpoint(tmp_path / "whole.pt", {"w": torch.ones(1000)})
+    assert partial.stat().st_size == (tmp_path / "whole.pt").stat().st_size // 2
+
+
+# --- TrainConfig in detail ---------------------------------------------------------------------
+
+
+def test_config_normalises_betas_and_milestones_and_dumps_plain_json() -> None:
+    config = TrainConfig(betas=(1, 0), milestones=[3.0, 7], extra={"path": Path("/x/y")})
+    assert config.betas == (1.0, 0.0) and all(type(b) is float for b in config.betas)
+    assert config.milestones == (3, 7) and all(type(m) is int for m in config.milestones)
+    plain = config.to_dict()
+    assert plain["betas"] == [1.0, 0.0] and plain["milestones"] == [3, 7]
+    assert plain["extra"] == {"path": "/x/y"}
+    hashed = config.hashed_settings()
+    assert set(hashed) == set(plain) - _NOT_HASHED
+    assert {k: plain[k] for k in hashed} == hashed
+
+
+def test_an_unknown_precision_is_a_config_error_with_a_hint() -> None:
+    with pytest.raises(ConfigError, match="unknown precision 'fp8'") as error:
+        TrainConfig(precision="fp8")  # type: ignore[arg-type]
+    assert error.value.hint == "fix the training configuration"
+    config = TrainConfig()
+    config.lr = -1.0
+    with pytest.raises(ConfigError, match=r"lr must be > 0, got -1\.0"):
+        config.validate()
