@@ -136,3 +136,15 @@ def test_an_unreadable_predictions_file_is_a_one_line_error(tmp_path: Path) -> N
     np.savez(pickled, y_true=np.array([{"a": 1}], dtype=object), y_pred=np.zeros(1))
     with pytest.raises(DataFormatError, match="not a readable predictions file"):
         Predictions.load(pickled)
+
+
+def test_no_pickle_is_ever_loaded(tmp_path: Path) -> None:
+    """An object array (a pickle, which could run code) is refused, the task meta included."""
+    path = tmp_path / "pickled_meta.npz"
+    np.savez(
+        path, y_true=np.zeros(1), y_pred=np.zeros(1), meta=np.array([{"task": 1}], dtype=object)
+    )
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        stored_task(path)
+    with pytest.raises(DataFormatError, match="not a readable predictions file"):
+        Predictions.load(path)

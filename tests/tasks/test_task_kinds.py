@@ -320,6 +320,10 @@ def test_regression_loss_standardises_with_the_training_rows() -> None:
     assert huber.loss_name == "huber"
     np.testing.assert_allclose(huber.mean, [1.0, 10.0])
     np.testing.assert_allclose(huber.std, [1.0, 1e-12])  # a constant column: no division by 0
+    wide = (1000.0 + np.random.default_rng(0).normal(size=1001)).astype(np.float32)
+    from_float32 = RegressionTask(("m",)).make_loss(wide, {})  # statistics in double precision
+    np.testing.assert_allclose(from_float32.mean, [wide.astype(np.float64).mean()], rtol=1e-13)
+    np.testing.assert_allclose(from_float32.std, [wide.astype(np.float64).std()], rtol=1e-11)
     output = torch.tensor([[0.5], [-0.5], [0.0], [1.0]])
     expected = np.mean((output.numpy()[:, 0] - (train - 4.0) / np.std(train)) ** 2)
     assert float(loss(output, torch.tensor(train))) == pytest.approx(expected, rel=1e-6)
