@@ -17,8 +17,11 @@ from astrobench.protocols import knn
 from astrobench.protocols.frozen import FrozenSplit, select_cell
 from astrobench.protocols.frozen_inputs import FrozenInputs, inputs_from_arrays
 from astrobench.protocols.knn import KnnSettings, fit_knn
+from astrobench.protocols import mlp
 from astrobench.protocols.linear import LinearSettings, fit_linear, fit_ridge_grid
+from astrobench.protocols.mlp import MlpSettings, StackedMLP, fit_mlp
 from astrobench.tasks.classification import ClassificationTask
+from astrobench.tasks.multioutput import MultiOutputTask
 from astrobench.tasks.regression import RegressionTask
 
 CLASSES = ClassificationTask(("label",), n_classes=3, class_names=("a", "b", "c"))
@@ -140,3 +143,117 @@ def test_ridge_alpha_is_chosen_on_validation_and_used_on_test() -> None:
     x_test = ((split.x_test - mean) / std).astype(np.float64)
     np.testing.assert_allclose(fitted.y_pred[:, 0], models[best].predict(x_test), rtol=1e-6)
     assert fitted.probabilities is None and fitted.params_trainable == 12 + 1
+
+
+# ----- MLP ------------------------------------------------------------------------------------
+
+
+def test_stacked_mlp_is_g_independent_mlps() -> None:
+    generator = torch.Generator().manual_seed(0)
+    model = StackedMLP(grid=3, dim=4, hidden=5, out=2, generator=generator)
+    assert tuple(model.w1.shape) == (3, 4, 5) and tuple(model.b1.shape) == (3, 1, 5)
+    assert tuple(model.w2.shape) == (3, 5, 2) and tuple(model.b2.shape) == (3, 1, 2)
+    assert model.head_parameters() == 4 * 5 + 5 + 5 * 2 + 2
+    # PyTorch's default nn.Linear initialisation bounds: 1/sqrt(fan_in)
+    w1, w2, b1, b2 = (p.detach() for p in (model.w1, model.w2, model.b1, model.b2))
+    assert 0.4 < float(w1.abs().max()) <= 0.5 and 0.3 < float(w2.abs().max()) <= 5**-0.5
+    assert float(b1.abs().max()) <= 0.5 and float(b2.abs().max()) <= 5**-0.5
+    assert float(w1.min()) < 0 < float(w1.max())
+    x = torch.randn(6, 4, generator=generator)
+    out = model(x)
+    assert tuple(out.shape) == (3, 6, 2)
+    for g in range(3):
+        hidden = torch.relu(x @ model.w1[g] + model.b1[g])
+        torch.testing.assert_close(out[g], hidden @ model.w2[g] + model.b2[g])
+    again = StackedMLP(3, 4, 5, 2, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(again.w1, model.w1)  # seeded
+
+
+def test_per_head_losses_are_the_mean_losses_of_each_head() -> None:
+    out = torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(1))  # [G, B, C]
+    labels = torch.tensor([0, 2, 1, 1, 0])
+    expected = torch.stack([torch.nn.functional.cross_entropy(out[g], labels) for g in range(2)])
+    torch.testing.assert_close(mlp._cross_entropy(out, labels), expected)
+    values = torch.randn(5, 3)
+    expected_mse = torch.stack([((out[g] - values) ** 2).mean() for g in range(2)])
+    torch.testing.assert_close(mlp._squared_error(out, values), expected_mse)
+
+
+def test_training_keeps_each_heads_best_epoch_and_stops_on_patience() -> None:
+    """Head 0 has no decay, head 1 an absurd one. Validation losses are recorded per epoch: the
+    parameters left in each head are those of its best epoch, and training stops once every
+    head has gone `patience` epochs without improving."""
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(40, 3)).astype(np.float32))
+    y = (x[:, :1] * 2.0).float()  # [n, 1]
+    model = StackedMLP(2, 3, 8, 1, torch.Generator().manual_seed(0))
+    settings = MlpSettings(hidden=8, lr=0.05, max_epochs=60, patience=3, batch_size=8)
+    history: list[torch.Tensor] = []
+
+    def recording(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        loss = mlp._squared_error(out, target)
+        if not torch.is_grad_enabled():  # the validation pass of each epoch
+            history.append(loss.detach().clone())
+        return loss
+
+    epochs = mlp.train_stacked_mlp(
+        model, (x[:30], y[:30], x[30:], y[30:]), torch.tensor([0.0, 50.0]), settings,
+        torch.Generator().manual_seed(0), recording,
+    )  # fmt: skip
+    losses = torch.stack(history)  # [epochs, G]
+    assert epochs == len(history) and 3 < epochs < 60
+    best = losses.min(dim=0)
+    with torch.no_grad():
+        torch.testing.assert_close(mlp._squared_error(model(x[30:]), y[30:]), best.values)
+    # stopped exactly when the later-improving head had gone `patience` epochs stale
+    assert int(best.indices.max()) == epochs - 1 - settings.patience
+    assert float(best.values[0]) < float(best.values[1])  # decay 50 cannot fit the slope
+
+
+def test_value_targets_are_standardised_per_column_and_decoded_back() -> None:
+    y_train = np.array([[1.0, 10.0], [3.0, 10.0], [5.0, 10.0]])
+    y_val = np.array([[3.0, 12.0]])
+    split = FrozenSplit(
+        np.zeros((3, 2), np.float32), y_train, np.zeros((1, 2), np.float32), y_val,
+        np.zeros((1, 2), np.float32), y_val, np.arange(1),
+    )  # fmt: skip
+    targets = mlp.mlp_targets(MultiOutputTask(("a", "b")), split)
+    std = np.std([1.0, 3.0, 5.0])
+    torch.testing.assert_close(
+        targets.y_train, torch.tensor([[-2 / std, 0.0], [0.0, 0.0], [2 / std, 0.0]]).float()
+    )  # a constant column keeps std 1: no division by zero
+    torch.testing.assert_close(targets.y_val, torch.tensor([[0.0, 2.0]]))
+    assert targets.out == 2 and targets.loss is mlp._squared_error
+    decoded = targets.decode(torch.tensor([[[1.0, -1.0]]]))  # [G, n, T]
+    np.testing.assert_allclose(decoded, [[[3.0 + std, 9.0]]])
+    assert decoded.dtype == np.float64
+    classes = FrozenSplit(
+        np.zeros((3, 2), np.float32), np.array([0, 2, 1]), np.zeros((1, 2), np.float32),
+        np.array([1]), np.zeros((1, 2), np.float32), np.array([1]), np.arange(1),
+    )  # fmt: skip
+    class_targets = mlp.mlp_targets(ClassificationTask(("label",), n_classes=0), classes)
+    assert class_targets.out == 3 and class_targets.loss is mlp._cross_entropy
+    np.testing.assert_array_equal(class_targets.decode(torch.tensor([[0.1, 0.9, 0.0]])), [1])
+    assert mlp.mlp_targets(CLASSES, classes).out == 3
+
+
+def test_mlp_weight_decay_is_chosen_on_validation() -> None:
+    """A huge decay cannot fit; the chosen decay is the one with the best validation score, and
+    the test predictions come from that head."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(90, 4)).astype(np.float32)
+    y = (1000.0 + 3.0 * x[:, 0] + 0.1 * rng.normal(size=90))[:, None]
+    split = FrozenSplit(x[:30], y[:30], x[30:60], y[30:60], x[60:], y[60:], np.arange(30))
+    settings = MlpSettings(hidden=8, weight_decays=[1e3, 1e-4], lr=0.05, max_epochs=150)
+    fitted = fit_mlp(split, VALUES, settings, seed=0)
+    assert fitted.hyperparameters["weight_decay"] == 1e-4
+    assert (
+        fitted.hyperparameters["hidden"] == 8 and 1 <= fitted.hyperparameters["epochs_run"] <= 150
+    )
+    assert fitted.params_trainable == 4 * 8 + 8 + 8 + 1 and fitted.probabilities is None
+    test_mse = float(np.mean((fitted.y_pred - split.y_test) ** 2))
+    big_only = fit_mlp(split, VALUES, settings.model_copy(update={"weight_decays": [1e3]}), 0)
+    big_mse = float(np.mean((big_only.y_pred - split.y_test) ** 2))
+    assert test_mse < 0.2 * big_mse  # the test split is predicted by the head that won
+    reversed_grid = settings.model_copy(update={"weight_decays": [1e-4, 1e3]})
+    assert fit_mlp(split, VALUES, reversed_grid, 0).hyperparameters["weight_decay"] == 1e-4
