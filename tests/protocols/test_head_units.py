@@ -13,11 +13,10 @@ import pytest
 import torch
 from sklearn.linear_model import Ridge
 
-from astrobench.protocols import knn
+from astrobench.protocols import knn, mlp
 from astrobench.protocols.frozen import FrozenSplit, select_cell
 from astrobench.protocols.frozen_inputs import FrozenInputs, inputs_from_arrays
 from astrobench.protocols.knn import KnnSettings, fit_knn
-from astrobench.protocols import mlp
 from astrobench.protocols.linear import LinearSettings, fit_linear, fit_ridge_grid
 from astrobench.protocols.mlp import MlpSettings, StackedMLP, fit_mlp
 from astrobench.tasks.classification import ClassificationTask
