@@ -299,10 +299,10 @@ def test_regression_claims_and_from_file() -> None:
         assert task == RegressionTask((column,), "mae")
     with pytest.raises(ConfigError, match="regression predicts one column, got mass,n") as error:
         RegressionTask.from_file(cutouts, ("mass", "n"), {})  # type: ignore[arg-type]
-    assert "--task multioutput" in error.value.hint
+    assert error.value.hint == "several columns are a multi-output task: --task multioutput"
     with pytest.raises(ConfigError, match="'name' holds object values, not numbers") as error:
         RegressionTask.from_file(cutouts, ("name",), {})  # type: ignore[arg-type]
-    assert "numeric" in error.value.hint
+    assert error.value.hint == "predict a numeric catalog column"
     with pytest.raises(ConfigError, match="photoz predicts one column"):
         PhotozTask.from_file(cutouts, ("mass", "n"), {})  # type: ignore[arg-type]
     assert RegressionTask(("m",)).output == ValueOutput(1)
@@ -460,10 +460,11 @@ def test_multioutput_claims_and_from_file() -> None:
     for bad in (("a",), ("a", "a"), ("a", "b", "a")):
         with pytest.raises(ConfigError, match="two or more different columns") as error:
             MultiOutputTask.from_file(cutouts, bad, {})  # type: ignore[arg-type]
-        assert "--target redshift,log_mstar" in error.value.hint
+        assert error.value.hint == "e.g. --target redshift,log_mstar,log_ssfr"
+        assert error.value.message.endswith(f"got {','.join(bad)}")
     with pytest.raises(ConfigError, match="column 'name' does not hold numbers") as error:
         MultiOutputTask.from_file(cutouts, ("a", "name"), {})  # type: ignore[arg-type]
-    assert "numeric" in error.value.hint
+    assert error.value.hint == "predict numeric columns"
 
 
 def test_multioutput_directions() -> None:
@@ -495,3 +496,14 @@ def test_multioutput_averages_r2_and_mae_in_units_of_each_columns_spread() -> No
         Predictions(np.array([[1.0, 2.0], [1.0, 3.0]]), np.array([[1.0, 2.0], [1.0, 3.0]]))
     )
     assert flat["mae_std"] == 0.0
+    off = MultiOutputTask(("a", "b")).score(
+        Predictions(np.array([[1.0, 2.0], [1.0, 3.0]]), np.array([[2.0, 2.0], [2.0, 3.0]]))
+    )
+    assert off["mae_std"] == pytest.approx(0.5 / 1e-12)  # MAE 1 over a spread of 0 (+1e-12)
+    # float32 columns are scored in double precision
+    t32, p32 = truth.astype(np.float32), pred.astype(np.float32)
+    scores32 = task.score(Predictions(t32, p32))
+    t64, p64 = t32.astype(np.float64), p32.astype(np.float64)
+    mae_std = np.mean(np.abs(p64 - t64).mean(axis=0) / (t64.std(axis=0) + 1e-12))
+    assert scores32["mae_std"] == pytest.approx(mae_std, rel=1e-13)
+    assert scores32["mass/mae"] == pytest.approx(np.abs(p64 - t64)[:, 1].mean(), rel=1e-13)
