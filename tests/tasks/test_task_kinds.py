@@ -190,10 +190,10 @@ def test_classification_from_file_refuses_unsuitable_columns() -> None:
     cutouts = FakeCutouts({"label": np.array([0, 1]), "mag": np.array([1.5, 2.5])})
     with pytest.raises(ConfigError, match="one column, got label,mag") as error:
         ClassificationTask.from_file(cutouts, ("label", "mag"), {})  # type: ignore[arg-type]
-    assert "--target label" in error.value.hint
+    assert error.value.hint == "name one integer column, e.g. --target label"
     with pytest.raises(ConfigError, match="'mag' holds float64 values, not class") as error:
         ClassificationTask.from_file(cutouts, ("mag",), {})  # type: ignore[arg-type]
-    assert "--task regression" in error.value.hint
+    assert error.value.hint == "classify an integer column, or use --task regression"
 
 
 def test_classification_targets_mask_strata_and_class_names() -> None:
@@ -350,6 +350,18 @@ def test_regression_selection_score_is_minus_the_mse() -> None:
     pred = truth + np.array([[1.0, 0.0], [0.0, 10.0]])
     # (1 / 1 + 100 / 100) / 4 rows-and-columns
     assert multi.selection_score(truth, pred) == pytest.approx(-0.5)
+    assert task.selection_score(y_true, grid[1]) == pytest.approx(-5 / 3)  # no grid axis
+    flat = np.array([[0.0, 5.0], [2.0, 5.0]])  # a constant column: its errors weigh 1e12
+    assert multi.selection_score(flat, flat + np.array([0.0, 1.0])) == pytest.approx(-0.5e12)
+    # float32 predictions are scored in double precision
+    rng = np.random.default_rng(0)
+    t32 = (1000 + rng.normal(size=(50, 2))).astype(np.float32)
+    p32 = (t32 + rng.normal(size=(50, 2))).astype(np.float32)
+    t64, p64 = t32.astype(np.float64), p32.astype(np.float64)
+    expected = -np.mean((p64 - t64) ** 2 / (t64.var(axis=0) + 1e-12))
+    assert multi.selection_score(t32, p32) == pytest.approx(expected, rel=1e-12)
+    one = -np.mean((p64[:, 0] - t64[:, 0]) ** 2)
+    assert task.selection_score(t32[:, 0], p32[:, 0]) == pytest.approx(one, rel=1e-12)
 
 
 def test_value_scores_gain_posterior_metrics_only_with_samples() -> None:
