@@ -125,6 +125,8 @@ def test_targets_masks_and_strata_of_value_tasks() -> None:
         RegressionTask(("b",)).labelled_mask(np.array([0.5, np.nan, np.inf, 2.0])),
         [True, False, False, True],
     )
+    missing = np.array([1.5, None, 2], dtype=object)  # missing values of a Python list: None
+    np.testing.assert_array_equal(RegressionTask(("a",)).labelled_mask(missing), [1, 0, 1])
     values = np.stack([np.linspace(0, 1, 40), np.linspace(5, -5, 40)], axis=1)
     np.testing.assert_array_equal(task.strata(values), strata_for(values[:, 0]))
     np.testing.assert_array_equal(
