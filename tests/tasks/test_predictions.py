@@ -148,3 +148,13 @@ def test_no_pickle_is_ever_loaded(tmp_path: Path) -> None:
         stored_task(path)
     with pytest.raises(DataFormatError, match="not a readable predictions file"):
         Predictions.load(path)
+
+
+def test_a_task_description_with_non_json_values_is_stored_as_text(tmp_path: Path) -> None:
+    task = {"kind": "regression", "source": tmp_path / "cat.h5", "scale": np.float32(0.5)}
+    path = Predictions(np.zeros(2), np.zeros(2)).save(tmp_path / "p.npz", task=task)
+    assert stored_task(path) == {
+        "kind": "regression",
+        "source": str(tmp_path / "cat.h5"),
+        "scale": "0.5",
+    }
