@@ -7,13 +7,14 @@ running whole protocols; values come from scikit-learn or from direct NumPy comp
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
 import torch
 from sklearn.linear_model import Ridge
 
-from astrobench.protocols import knn, mlp
+from astrobench.protocols import knn, linear, mlp
 from astrobench.protocols.frozen import FrozenSplit, select_cell
 from astrobench.protocols.frozen_inputs import FrozenInputs, inputs_from_arrays
 from astrobench.protocols.knn import KnnSettings, fit_knn
@@ -256,3 +257,76 @@ def test_mlp_weight_decay_is_chosen_on_validation() -> None:
     assert test_mse < 0.2 * big_mse  # the test split is predicted by the head that won
     reversed_grid = settings.model_copy(update={"weight_decays": [1e-4, 1e3]})
     assert fit_mlp(split, VALUES, reversed_grid, 0).hyperparameters["weight_decay"] == 1e-4
+
+
+def _imbalanced_split(seed: int = 0) -> FrozenSplit:
+    """Few, uneven labels (90 / 7 / 3 %): the strongest regularisations predict the majority."""
+    rng = np.random.default_rng(seed)
+    n_train, dim = 100, 64
+    y = rng.choice(3, size=n_train + 1000, p=[0.9, 0.07, 0.03])
+    x = (0.5 * rng.normal(size=(3, dim))[y] + rng.normal(size=(len(y), dim))).astype(np.float32)
+    train, val, test = slice(0, n_train), slice(n_train, n_train + 500), slice(n_train + 500, None)
+    return FrozenSplit(x[train], y[train], x[val], y[val], x[test], y[test], np.arange(500))
+
+
+def test_logistic_c_is_chosen_on_validation_and_its_weights_predict_test() -> None:
+    split = _imbalanced_split()
+    grid = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    started = time.perf_counter()
+    fitted = fit_linear(split, CLASSES, LinearSettings(c_grid=grid), seed=0)
+    took = time.perf_counter() - started
+    x = linear.standardise(split.x_train, split.x_val, split.x_test)
+    c, weights, biases = linear.fit_logistic_path(x, split.y_train, split.y_val, 3, tuple(grid))
+    assert fitted.hyperparameters == {"C": c} and c > 1e-3  # past the majority-class plateau
+    expected = torch.softmax(torch.from_numpy(x[2]) @ weights + biases, dim=1).numpy()
+    assert float(np.abs(biases.numpy()).max()) > 0.1  # the biases matter here
+    np.testing.assert_allclose(fitted.probabilities, expected, atol=1e-6)
+    np.testing.assert_array_equal(fitted.y_pred, expected.argmax(1))
+    assert fitted.params_trainable == 64 * 3 + 3
+    assert 0 <= fitted.eval_seconds <= took  # a duration measured inside the call
+    # the iteration budget reaches the solver
+    one_step = fit_linear(split, CLASSES, LinearSettings(c_grid=[1.0], max_iter=1), seed=0)
+    many = fit_linear(split, CLASSES, LinearSettings(c_grid=[1.0]), seed=0)
+    assert not np.allclose(one_step.probabilities, many.probabilities, atol=1e-3)
+
+
+def test_classes_are_counted_from_the_labels_when_the_task_does_not_say() -> None:
+    split = _imbalanced_split(1)
+    unnamed = ClassificationTask(("label",), n_classes=0)
+    fitted = fit_linear(split, unnamed, LinearSettings(c_grid=[0.1]), seed=0)
+    assert fitted.probabilities is not None and fitted.probabilities.shape == (500, 3)
+    assert mlp.mlp_targets(unnamed, split).out == 3
+
+
+def test_logistic_path_takes_any_float_features_and_integer_labels() -> None:
+    split = _imbalanced_split(2)
+    x = [a.astype(np.float64) for a in (split.x_train, split.x_val, split.x_test)]
+    labels = split.y_train.astype(np.int32)
+    c, weights, _ = linear.fit_logistic_path(x, labels, split.y_val, 3, (0.1,))
+    assert c == 0.1 and weights.dtype == torch.float32
+
+
+def test_the_c_path_stops_after_patience_worse_scores_but_not_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each fit along the path is replaced by a fixed threshold, so validation accuracy follows
+    a chosen sequence: 0.8, 0.7 (worse once), 1.0 (new best), 0.6, 0.6 (worse twice: stop)."""
+    x_val = (np.arange(10) - 4.5).astype(np.float32)[:, None]  # [10, 1]
+    y_val = (x_val[:, 0] > 0).astype(np.int64)
+    thresholds = iter([-2.0, -3.0, 0.0, -4.0, -4.0, 0.0])
+    calls: list[float] = []
+
+    def fixed(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, l2: float,
+              max_iter: int) -> None:  # fmt: skip
+        threshold = next(thresholds)
+        calls.append(threshold)
+        with torch.no_grad():
+            w.copy_(torch.tensor([[0.0, 1.0]]))
+            b.copy_(torch.tensor([0.0, -threshold]))
+
+    monkeypatch.setattr(linear, "_minimise_logistic", fixed)
+    grid = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+    c, _, biases = linear.fit_logistic_path([x_val, x_val], y_val[:10], y_val, 2, grid)
+    assert c == 1e-1 and float(biases[1]) == 0.0  # the third fit, kept as it was
+    assert len(calls) == 5  # stopped after two worse scores; the sixth C never ran
+    assert linear.PATH_PATIENCE == 2
