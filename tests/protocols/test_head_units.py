@@ -312,10 +312,12 @@ def test_the_c_path_stops_after_patience_worse_scores_but_not_before(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Each fit along the path is replaced by a fixed threshold, so validation accuracy follows
-    a chosen sequence: 0.8, 0.7 (worse once), 1.0 (new best), 0.6, 0.6 (worse twice: stop)."""
+    a chosen sequence: 0.8, 0.7 (worse once), 1.0 (new best), 1.0 (a tie: the first is kept),
+    0.8, 0.8 (worse twice: stop). The seventh C never runs. The classes split at x = 1, not at
+    the centre, so a sign error in the biases changes the sequence."""
     x_val = (np.arange(10) - 4.5).astype(np.float32)[:, None]  # [10, 1]
-    y_val = (x_val[:, 0] > 0).astype(np.int64)
-    thresholds = iter([-2.0, -3.0, 0.0, -4.0, -4.0, 0.0])
+    y_val = (x_val[:, 0] > 1).astype(np.int64)
+    thresholds = iter([-1.0, -2.0, 1.0, 1.2, 3.0, 3.0, 0.0])
     calls: list[float] = []
 
     def fixed(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: torch.Tensor, l2: float,
@@ -327,8 +329,29 @@ def test_the_c_path_stops_after_patience_worse_scores_but_not_before(
             b.copy_(torch.tensor([0.0, -threshold]))
 
     monkeypatch.setattr(linear, "_minimise_logistic", fixed)
-    grid = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
-    c, _, biases = linear.fit_logistic_path([x_val, x_val], y_val[:10], y_val, 2, grid)
-    assert c == 1e-1 and float(biases[1]) == 0.0  # the third fit, kept as it was
-    assert len(calls) == 5  # stopped after two worse scores; the sixth C never ran
+    grid = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3)
+    c, _, biases = linear.fit_logistic_path([x_val, x_val], y_val, y_val, 2, grid)
+    assert c == 1e-1 and float(biases[1]) == -1.0  # the third fit, kept as it was
+    assert len(calls) == 6  # stopped after two worse scores
     assert linear.PATH_PATIENCE == 2
+
+
+def test_lbfgs_reaches_the_optimum_within_its_budget() -> None:
+    """The objective after `max_iter` iterations equals the optimum of a long run, and a tiny
+    budget is visibly short of it: the budget reaches the optimiser."""
+    split = _imbalanced_split(3)
+    x = torch.from_numpy(linear.standardise(split.x_train)[0])
+    y = torch.from_numpy(split.y_train)
+    l2 = 1.0 / (0.1 * len(x))
+
+    def objective(max_iter: int) -> float:
+        w = torch.zeros(64, 3, requires_grad=True)
+        b = torch.zeros(3, requires_grad=True)
+        linear._minimise_logistic(x, y, w, b, l2, max_iter)
+        with torch.no_grad():
+            loss = torch.nn.functional.cross_entropy(x @ w + b, y) + 0.5 * l2 * (w**2).sum()
+        return float(loss)
+
+    optimum = objective(500)
+    assert objective(linear.DEFAULT_MAX_ITER) == pytest.approx(optimum, rel=1e-6)
+    assert objective(2) > optimum * (1 + 1e-3)
