@@ -355,3 +355,30 @@ def test_lbfgs_reaches_the_optimum_within_its_budget() -> None:
     optimum = objective(500)
     assert objective(linear.DEFAULT_MAX_ITER) == pytest.approx(optimum, rel=1e-6)
     assert objective(2) > optimum * (1 + 1e-3)
+
+
+def test_vote_loss_is_the_dirichlet_multinomial_nll_of_each_head() -> None:
+    from astrobench.models.vote_head import (
+        answer_membership,
+        concentrations_from_outputs,
+        dirichlet_multinomial_log_likelihood,
+    )
+    from astrobench.tasks.votes import VotesTask
+
+    task = VotesTask(("votes",))
+    n_answers = task.vote_schema.n_answers
+    generator = torch.Generator().manual_seed(0)
+    out = torch.randn(3, 4, n_answers, generator=generator)  # [G, B, A]
+    counts = torch.randint(0, 5, (4, n_answers), generator=generator).float()
+    membership = answer_membership(task.vote_schema)
+    expected = torch.stack(
+        [
+            -dirichlet_multinomial_log_likelihood(
+                counts, concentrations_from_outputs(out[g]), membership
+            )
+            .sum(dim=1)
+            .mean()
+            for g in range(3)
+        ]
+    )
+    torch.testing.assert_close(mlp._vote_loss(task)(out, counts), expected)

@@ -61,9 +61,18 @@ def test_load_latest_falls_back_past_damage_to_an_epoch_copy(tmp_path: Path) -> 
     ckpt.write_checkpoint(tmp_path / "epoch-0001.pt", {"step": 1})
     ckpt.write_checkpoint(tmp_path / "epoch-0002.pt", {"step": 2})
     (tmp_path / ckpt.LAST).write_bytes(b"damaged")
-    with pytest.warns(RuntimeWarning, match=r"resuming from epoch-0002\.pt instead: cannot read"):
+    (tmp_path / ckpt.PREVIOUS).write_bytes(b"damaged too")
+    with pytest.warns(
+        RuntimeWarning, match=r"resuming from epoch-0002\.pt instead: cannot read"
+    ) as seen:
         found = ckpt.load_latest(tmp_path)
     assert found is not None and found[0]["step"] == 2 and found[1].name == "epoch-0002.pt"
+    (warning,) = seen.list
+    # attributed to a caller of load_latest, not to checkpoint.py itself (stacklevel 2; under
+    # mutation testing one more frame, mutmut's trampoline, sits between the two)
+    assert warning.filename != ckpt.__file__
+    message = str(warning.message)
+    assert "last.pt: " in message and message.count("; cannot read checkpoint ") == 1
 
 
 def test_load_latest_without_damage_does_not_warn(tmp_path: Path, recwarn) -> None:
@@ -228,6 +237,7 @@ def test_no_readable_checkpoint_names_every_failure(tmp_path: Path) -> None:
     ) as error:
         ckpt.load_latest(tmp_path)
     assert error.value.hint == "start again without --resume, in a fresh output folder"
+    assert error.value.message.count("; cannot read checkpoint ") == 1
 
 
 def test_a_failed_last_write_leaves_the_old_last_and_no_temporary(
