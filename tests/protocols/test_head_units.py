@@ -237,6 +237,9 @@ def test_value_targets_are_standardised_per_column_and_decoded_back() -> None:
     assert class_targets.out == 3 and class_targets.loss is mlp._cross_entropy
     np.testing.assert_array_equal(class_targets.decode(torch.tensor([[0.1, 0.9, 0.0]])), [1])
     assert mlp.mlp_targets(CLASSES, classes).out == 3
+    narrow = dataclasses.replace(split, y_train=np.array([[0.1], [0.2], [0.3]]), y_val=y_val[:, :1])
+    scaled = mlp.mlp_targets(VALUES, narrow).y_train[:, 0]  # a spread below 1 is still divided
+    torch.testing.assert_close(scaled, torch.tensor([-1.0, 0.0, 1.0]) * 1.5**0.5)  # ±0.1 / std
 
 
 def test_mlp_weight_decay_is_chosen_on_validation() -> None:
