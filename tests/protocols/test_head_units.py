@@ -385,3 +385,27 @@ def test_vote_loss_is_the_dirichlet_multinomial_nll_of_each_head() -> None:
         ]
     )
     torch.testing.assert_close(mlp._vote_loss(task)(out, counts), expected)
+
+
+@pytest.mark.parametrize(("n", "steps"), [(30, 10), (31, 8), (5, 5)])
+def test_an_epoch_takes_at_most_ten_steps_however_small_the_batch(n: int, steps: int) -> None:
+    """31 rows with batch_size 1 train in batches of ceil(31 / 10) = 4: 8 steps, not 31."""
+    x = torch.randn(n, 2, generator=torch.Generator().manual_seed(0))
+    y = x[:, :1].clone()
+    model = StackedMLP(1, 2, 4, 1, torch.Generator().manual_seed(0))
+    settings = MlpSettings(hidden=4, max_epochs=1, batch_size=1)
+    batches: list[int] = []
+
+    def counting(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled():
+            batches.append(len(target))
+        return mlp._squared_error(out, target)
+
+    data = (x, y, x[:2], y[:2])
+    assert (
+        mlp.train_stacked_mlp(
+            model, data, torch.tensor([0.0]), settings, torch.Generator().manual_seed(0), counting
+        )
+        == 1
+    )
+    assert len(batches) == steps and sum(batches) == n
