@@ -409,3 +409,40 @@ def test_an_epoch_takes_at_most_ten_steps_however_small_the_batch(n: int, steps:
         == 1
     )
     assert len(batches) == steps and sum(batches) == n
+
+
+def test_weight_decay_gradient_and_patience_on_a_flat_loss(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a loss that is 0 everywhere, the only gradient is the decay's: decay · W for the
+    weights (½ · decay · ‖W‖² per head), none for the biases. A flat validation loss never
+    improves after the first epoch, so training stops after 1 + patience epochs."""
+    grads: list[list[torch.Tensor | None]] = []
+
+    class Recording:
+        def __init__(self, params: object, lr: float) -> None:
+            self.params = list(params)  # type: ignore[call-overload]
+
+        def zero_grad(self) -> None:
+            for p in self.params:
+                p.grad = None
+
+        def step(self) -> None:
+            grads.append([None if p.grad is None else p.grad.clone() for p in self.params])
+
+    monkeypatch.setattr(mlp.torch.optim, "Adam", Recording)
+    model = StackedMLP(2, 3, 4, 1, torch.Generator().manual_seed(0))
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(1))
+    decays = torch.tensor([0.5, 2.0])
+    settings = MlpSettings(hidden=4, max_epochs=10, patience=2)
+
+    def flat(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return (out * 0).sum(dim=(1, 2))  # [G], always 0
+
+    epochs = mlp.train_stacked_mlp(
+        model, (x, x[:, :1], x, x[:, :1]), decays, settings, torch.Generator(), flat
+    )
+    assert epochs == 1 + settings.patience
+    w1_grad, b1_grad, w2_grad, _ = grads[0]
+    assert w1_grad is not None and w2_grad is not None and b1_grad is not None
+    torch.testing.assert_close(w1_grad, decays[:, None, None] * model.w1.detach())
+    torch.testing.assert_close(w2_grad, decays[:, None, None] * model.w2.detach())
+    assert float(b1_grad.abs().max()) == 0.0
