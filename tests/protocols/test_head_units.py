@@ -446,3 +446,14 @@ def test_weight_decay_gradient_and_patience_on_a_flat_loss(monkeypatch: pytest.M
     torch.testing.assert_close(w1_grad, decays[:, None, None] * model.w1.detach())
     torch.testing.assert_close(w2_grad, decays[:, None, None] * model.w2.detach())
     assert float(b1_grad.abs().max()) == 0.0
+
+
+def test_standardise_centres_and_scales_every_column_by_the_training_rows() -> None:
+    x_train = np.array([[0.0, 100.0, 5.0], [2.0, 100.0, 5.000002], [4.0, 100.0, 5.000001]])
+    other = np.array([[2.0, 101.0, 5.0]])
+    train, scaled = linear.standardise(x_train, other)
+    mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6  # a constant column: 1e-6
+    np.testing.assert_allclose(train, ((x_train - mean) / std).astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose(scaled, ((other - mean) / std).astype(np.float32), rtol=1e-6)
+    assert train.dtype == np.float32 and np.isfinite(train).all()
+    np.testing.assert_allclose(train.mean(axis=0), 0.0, atol=1e-6)
