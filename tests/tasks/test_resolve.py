@@ -48,7 +48,8 @@ def test_target_columns_are_split_on_commas_and_trimmed() -> None:
     for empty in ("", " , ,"):
         with pytest.raises(ConfigError, match="the target names no column") as error:
             target_columns(empty)
-        assert "--target label" in error.value.hint
+        assert error.value.message == "the target names no column"
+        assert error.value.hint == "e.g. --target label or --target redshift"
 
 
 @pytest.mark.parametrize(
@@ -118,9 +119,14 @@ def test_no_claim_at_all_is_a_config_error(tiny: Path, monkeypatch: pytest.Monke
     """When every kind declines present columns, the error names the columns and --task."""
     monkeypatch.setattr(RegressionTask, "claims", classmethod(lambda cls, c, cols: 0))
     monkeypatch.setattr(ClassificationTask, "claims", classmethod(lambda cls, c, cols: 0))
+    monkeypatch.setattr(MultiOutputTask, "claims", classmethod(lambda cls, c, cols: 0))
     with CutoutFile(tiny) as cutouts:
         with pytest.raises(ConfigError, match="no task kind can predict name") as error:
             resolve_task(cutouts, "name")
-        assert "--task" in error.value.hint
+        assert error.value.message == "no task kind can predict name"
+        assert error.value.hint == "name a --task kind"
+        with pytest.raises(ConfigError) as error:
+            resolve_task(cutouts, "name,object_id")  # several columns: joined by commas
+        assert error.value.message == "no task kind can predict name,object_id"
         assert resolve._claim("regression", cutouts, ("nope",)) == 0
         assert resolve._claim("photoz", cutouts, ("redshift",)) == 20

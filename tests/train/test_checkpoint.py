@@ -218,7 +218,7 @@ def test_an_unreadable_checkpoint_is_named_with_the_first_line_of_the_cause(
     assert error.value.message == f"cannot read checkpoint {tmp_path / 'a.pt'}: ValueError: " + (
         "x" * 200
     )
-    assert "delete it to fall back to an older checkpoint" in error.value.hint
+    assert error.value.hint == "the file is damaged; delete it to fall back to an older checkpoint"
 
     def empty(*args: object, **kwargs: object) -> None:
         raise ValueError("")
@@ -308,3 +308,14 @@ def test_an_unknown_precision_is_a_config_error_with_a_hint() -> None:
     config.lr = -1.0
     with pytest.raises(ConfigError, match=r"lr must be > 0, got -1\.0"):
         config.validate()
+
+
+class _Arbitrary:
+    """An object a weights-only load must refuse to rebuild."""
+
+
+def test_a_checkpoint_holding_arbitrary_objects_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.pt"
+    torch.save({"format": ckpt.CHECKPOINT_FORMAT, "thing": _Arbitrary()}, path)
+    with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*odd\.pt: UnpicklingError"):
+        ckpt.load_checkpoint(path)
