@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,9 @@ def test_written_checkpoint_loads_back_with_its_format_tag(tmp_path: Path) -> No
 
 def test_a_foreign_file_is_not_a_checkpoint(tmp_path: Path) -> None:
     torch.save({"format": "something-else"}, tmp_path / "other.pt")
-    with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint"):
+    with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint") as error:
         ckpt.load_checkpoint(tmp_path / "other.pt")
+    assert error.value.hint == "pass a checkpoints folder"
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint"):
         ckpt.load_checkpoint(tmp_path / "list.pt")
@@ -176,8 +178,10 @@ _NOT_HASHED = {
     ],
 )
 def test_impossible_settings_are_config_errors(change: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as error:
         TrainConfig(**change)
+    assert re.fullmatch(message, error.value.message)  # the whole message, nothing added
+    assert error.value.hint == "fix the training configuration"
 
 
 def test_boundary_settings_are_accepted() -> None:
@@ -192,6 +196,18 @@ def test_boundary_settings_are_accepted() -> None:
         cycle_epochs=1,
     )
     assert config.to_dict()["betas"] == [0.9, 0.999]
+    # every documented value of each closed setting is accepted
+    for device in ("auto", "cpu", "cuda", "mps"):
+        assert TrainConfig(device=device).device == device
+    for schedule in ("cosine", "multistep", "cyclic", "constant"):
+        assert TrainConfig(schedule=schedule).schedule == schedule
+    for precision in ("fp32", "bf16", "fp16"):
+        assert TrainConfig(precision=precision).precision == precision
+    for policy in ("raise", "skip"):
+        assert TrainConfig(nonfinite_policy=policy).nonfinite_policy == policy
+    for optimizer in ("adamw", "sgd"):
+        assert TrainConfig(optimizer=optimizer).optimizer == optimizer
+    assert TrainConfig(ema_decay=None).ema_decay is None
 
 
 # --- loading, fallback and the write path in detail --------------------------------------------
