@@ -335,3 +335,20 @@ def test_a_checkpoint_holding_arbitrary_objects_is_refused(tmp_path: Path) -> No
     torch.save({"format": ckpt.CHECKPOINT_FORMAT, "thing": _Arbitrary()}, path)
     with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*odd\.pt: UnpicklingError"):
         ckpt.load_checkpoint(path)
+
+
+def test_a_failure_after_the_rename_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the folder fsync fails after the rename, the temporary name is already gone: the
+    cleanup must not replace the real error by a FileNotFoundError."""
+    import os
+
+    def rename_then_fail(tmp: Path, path: Path) -> None:
+        os.replace(tmp, path)
+        raise OSError("folder fsync failed")
+
+    monkeypatch.setattr(ckpt, "commit_temporary", rename_then_fail)
+    with pytest.raises(OSError, match="folder fsync failed"):
+        ckpt.write_checkpoint(tmp_path / "a.pt", {"step": 1})
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]
