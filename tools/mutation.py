@@ -46,6 +46,7 @@ MODULES = (
     "astrobench.metrics.votes",
     "astrobench.data.splits",
     "astrobench.data.cutout_file",
+    "astrobench.data.cutout_checks",
     "astrobench.data.validate",
     "astrobench.bench.store",
     "astrobench.bench.aggregate",
