@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from tests.tasks.fake_cutouts import FakeCutouts
 
 from astrobench.errors import ConfigError
 from astrobench.tasks.base import ClassOutput
 from astrobench.tasks.classification import ClassificationTask
 from astrobench.tasks.predictions import Predictions
+
+from .fake_cutouts import FakeCutouts
 
 
 def test_classification_claims() -> None:

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from tests.tasks.fake_cutouts import FakeCutouts
 
 from astrobench.data.splits import strata_for
 from astrobench.errors import ConfigError
@@ -23,6 +22,8 @@ from astrobench.tasks.multioutput import MultiOutputTask
 from astrobench.tasks.photoz import PhotozTask
 from astrobench.tasks.predictions import Predictions
 from astrobench.tasks.regression import RegressionTask
+
+from .fake_cutouts import FakeCutouts
 
 # ----- base ---------------------------------------------------------------------------------
 
