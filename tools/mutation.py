@@ -13,8 +13,11 @@ non-equivalent ones. Mutants argued equivalent (no test can tell them apart, bec
 behaviour is identical) are listed with their reason in tools/mutation_equivalent.txt. The
 summary is written to mutants/summary.md; docs/testing.md quotes it.
 
+`--resume` continues an interrupted run: it keeps mutants/ and names only the mutants not
+judged yet (with `--rerun-survivors`, also the surviving ones, e.g. after adding tests).
+
 Usage: python tools/mutation.py [--mutmut PATH] [--max-children N] [--keep] [--per-module]
-       [MODULE ...]
+       [--resume [--rerun-survivors]] [--summary-only] [MODULE ...]
 """
 
 from __future__ import annotations
@@ -37,8 +40,13 @@ MODULES = (
     "astrobench.metrics.photoz",
     "astrobench.metrics.regression",
     "astrobench.metrics.stats",
+    "astrobench.metrics.calibration",
+    "astrobench.metrics.detection",
+    "astrobench.metrics.retrieval",
+    "astrobench.metrics.votes",
     "astrobench.data.splits",
     "astrobench.data.cutout_file",
+    "astrobench.data.cutout_checks",
     "astrobench.data.validate",
     "astrobench.bench.store",
     "astrobench.bench.aggregate",
@@ -56,7 +64,9 @@ MODULES = (
     "astrobench.tasks.predictions",
     "astrobench.tasks.resolve",
 )
-KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # killed, internal error, timeouts, type check
+# killed, internal error, timeouts, type check, and the test process dying of a signal (mutmut's
+# "segfault": SIGKILL -9 / SIGSEGV -11), which fails the test run as surely as an assertion
+KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -9, -11}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 
@@ -70,17 +80,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="reuse verdicts in mutants/")
     parser.add_argument("--summary-only", action="store_true", help="only summarise mutants/")
     parser.add_argument("--per-module", action="store_true", help="one mutmut run per module")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep mutants/, run only mutants not judged yet"
+    )
+    parser.add_argument(
+        "--rerun-survivors", action="store_true", help="with --resume: survivors too (new tests)"
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     seconds: dict[str, float] = {}
     if not args.summary_only:
-        if not args.keep:
+        if not (args.keep or args.resume):
             shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # test the mutants
         env.setdefault("OMP_NUM_THREADS", "1")
         runs = [[f"{m}.*"] for m in args.modules] if args.per_module else [[]]
         if not args.per_module and args.modules != list(MODULES):
             runs = [[f"{m}.*" for m in args.modules]]
+        if args.resume and (ROOT / "mutants").is_dir():
+            runs = [_unjudged(args.modules, args.rerun_survivors)]
+            print(f"resuming: {len(runs[0])} mutants to run", flush=True)
+            runs = runs if runs[0] else []
         for names in runs:
             start = time.perf_counter()
             command = [args.mutmut, "run", "--max-children", str(args.max_children), *names]
@@ -104,6 +124,20 @@ def load_verdicts() -> dict[str, int | None]:
     for meta in (ROOT / "mutants").rglob("*.py.meta"):
         verdicts.update(json.loads(meta.read_text())["exit_code_by_key"])
     return verdicts
+
+
+def _unjudged(modules: list[str], survivors: bool) -> list[str]:
+    """Names of the mutants of `modules` not judged yet (and the surviving ones if asked).
+
+    mutmut re-runs every mutant named on its command line, so a resumed run names exactly
+    these; a pattern like `module.*` would run the judged ones again.
+    """
+    wanted = {None, *SURVIVED} if survivors else {None}
+    return sorted(
+        name
+        for name, code in load_verdicts().items()
+        if code in wanted and any(name.startswith(m + ".") for m in modules)
+    )
 
 
 def load_equivalent() -> dict[str, str]:

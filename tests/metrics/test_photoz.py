@@ -85,8 +85,9 @@ def test_default_thresholds_are_five_and_fifteen_percent(
 
 @pytest.mark.parametrize("thresholds", [(), (0.0,), (0.15, -0.1), (float("nan"),)])
 def test_bad_thresholds_are_one_config_error(thresholds: tuple[float, ...]) -> None:
-    with pytest.raises(ConfigError, match="outlier thresholds must be finite numbers > 0"):
+    with pytest.raises(ConfigError, match="outlier thresholds must be finite numbers > 0") as e:
         photoz.photoz_metrics(np.zeros(3), np.zeros(3), outlier_thresholds=thresholds)
+    assert e.value.hint == "e.g. outlier_thresholds: [0.05, 0.15]"
 
 
 def test_outlier_fractions_reads_keys_in_threshold_order_and_the_legacy_key() -> None:

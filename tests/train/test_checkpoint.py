@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,9 @@ def test_written_checkpoint_loads_back_with_its_format_tag(tmp_path: Path) -> No
 
 def test_a_foreign_file_is_not_a_checkpoint(tmp_path: Path) -> None:
     torch.save({"format": "something-else"}, tmp_path / "other.pt")
-    with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint"):
+    with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint") as error:
         ckpt.load_checkpoint(tmp_path / "other.pt")
+    assert error.value.hint == "pass a checkpoints folder"
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(CheckpointError, match="is not an astrobench training checkpoint"):
         ckpt.load_checkpoint(tmp_path / "list.pt")
@@ -61,9 +63,18 @@ def test_load_latest_falls_back_past_damage_to_an_epoch_copy(tmp_path: Path) -> 
     ckpt.write_checkpoint(tmp_path / "epoch-0001.pt", {"step": 1})
     ckpt.write_checkpoint(tmp_path / "epoch-0002.pt", {"step": 2})
     (tmp_path / ckpt.LAST).write_bytes(b"damaged")
-    with pytest.warns(RuntimeWarning, match=r"resuming from epoch-0002\.pt instead: cannot read"):
+    (tmp_path / ckpt.PREVIOUS).write_bytes(b"damaged too")
+    with pytest.warns(
+        RuntimeWarning, match=r"resuming from epoch-0002\.pt instead: cannot read"
+    ) as seen:
         found = ckpt.load_latest(tmp_path)
     assert found is not None and found[0]["step"] == 2 and found[1].name == "epoch-0002.pt"
+    (warning,) = seen.list
+    # attributed to a caller of load_latest, not to checkpoint.py itself (stacklevel 2; under
+    # mutation testing one more frame, mutmut's trampoline, sits between the two)
+    assert warning.filename != ckpt.__file__
+    message = str(warning.message)
+    assert "last.pt: " in message and message.count("; cannot read checkpoint ") == 1
 
 
 def test_load_latest_without_damage_does_not_warn(tmp_path: Path, recwarn) -> None:
@@ -167,8 +178,10 @@ _NOT_HASHED = {
     ],
 )
 def test_impossible_settings_are_config_errors(change: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as error:
         TrainConfig(**change)
+    assert re.fullmatch(message, error.value.message)  # the whole message, nothing added
+    assert error.value.hint == "fix the training configuration"
 
 
 def test_boundary_settings_are_accepted() -> None:
@@ -183,3 +196,159 @@ def test_boundary_settings_are_accepted() -> None:
         cycle_epochs=1,
     )
     assert config.to_dict()["betas"] == [0.9, 0.999]
+    # every documented value of each closed setting is accepted
+    for device in ("auto", "cpu", "cuda", "mps"):
+        assert TrainConfig(device=device).device == device
+    for schedule in ("cosine", "multistep", "cyclic", "constant"):
+        assert TrainConfig(schedule=schedule).schedule == schedule
+    for precision in ("fp32", "bf16", "fp16"):
+        assert TrainConfig(precision=precision).precision == precision
+    for policy in ("raise", "skip"):
+        assert TrainConfig(nonfinite_policy=policy).nonfinite_policy == policy
+    for optimizer in ("adamw", "sgd"):
+        assert TrainConfig(optimizer=optimizer).optimizer == optimizer
+    assert TrainConfig(ema_decay=None).ema_decay is None
+
+
+# --- loading, fallback and the write path in detail --------------------------------------------
+
+
+def test_load_checkpoint_maps_tensors_where_asked(tmp_path: Path) -> None:
+    path = tmp_path / "a.pt"
+    ckpt.write_checkpoint(path, {"w": torch.ones(2)})
+    assert ckpt.load_checkpoint(path, map_location="meta")["w"].device.type == "meta"
+    ckpt.save_last(tmp_path / "run", {"w": torch.ones(2)})
+    found = ckpt.load_latest(tmp_path / "run", map_location="meta")
+    assert found is not None and found[0]["w"].device.type == "meta"
+
+
+def test_an_unreadable_checkpoint_is_named_with_the_first_line_of_the_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(*args: object, **kwargs: object) -> None:
+        raise ValueError("x" * 300 + "\nsecond line")
+
+    monkeypatch.setattr(ckpt.torch, "load", fails)
+    with pytest.raises(CheckpointError) as error:
+        ckpt.load_checkpoint(tmp_path / "a.pt")
+    assert error.value.message == f"cannot read checkpoint {tmp_path / 'a.pt'}: ValueError: " + (
+        "x" * 200
+    )
+    assert error.value.hint == "the file is damaged; delete it to fall back to an older checkpoint"
+
+    def empty(*args: object, **kwargs: object) -> None:
+        raise ValueError("")
+
+    monkeypatch.setattr(ckpt.torch, "load", empty)
+    with pytest.raises(CheckpointError, match=r"a\.pt: ValueError: ") as error:
+        ckpt.load_checkpoint(tmp_path / "a.pt")
+    assert error.value.message.endswith("a.pt: ValueError:")
+
+
+def test_no_readable_checkpoint_names_every_failure(tmp_path: Path) -> None:
+    (tmp_path / ckpt.LAST).write_bytes(b"damaged")
+    (tmp_path / ckpt.PREVIOUS).write_bytes(b"damaged too")
+    with pytest.raises(
+        CheckpointError, match=r"no readable checkpoint in .*last\.pt.*; .*previous\.pt"
+    ) as error:
+        ckpt.load_latest(tmp_path)
+    assert error.value.hint == "start again without --resume, in a fresh output folder"
+    assert error.value.message.count("; cannot read checkpoint ") == 1
+
+
+def test_a_failed_last_write_leaves_the_old_last_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ckpt.save_last(tmp_path, {"step": 1})
+    ckpt.save_last(tmp_path, {"step": 2})
+
+    def half_then_fail(path: Path, state: dict) -> None:
+        path.write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ckpt, "write_checkpoint", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        ckpt.save_last(tmp_path, {"step": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ckpt.LAST, ckpt.PREVIOUS]
+    assert ckpt.load_checkpoint(tmp_path / ckpt.LAST)["step"] == 2
+    assert ckpt.load_checkpoint(tmp_path / ckpt.PREVIOUS)["step"] == 1
+
+
+def test_the_kill_hook_kills_half_way_through_the_nth_write(tmp_path: Path) -> None:
+    """The test-only hook the SIGKILL resume tests rely on: the 2nd write is cut in half by a
+    real SIGKILL, the 1st file stays whole. Runs the package this test imported."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, torch; from pathlib import Path; from astrobench.train import checkpoint\n"
+        "folder = Path(sys.argv[1])\n"
+        "checkpoint.write_checkpoint(folder / 'one.pt', {'w': torch.zeros(1000)})\n"
+        "checkpoint.write_checkpoint(folder / 'two.pt', {'w': torch.ones(1000)})\n"
+    )
+    package_root = str(Path(ckpt.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": package_root, ckpt.KILL_IN_WRITE_ENV: "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    assert torch.equal(ckpt.load_checkpoint(tmp_path / "one.pt")["w"], torch.zeros(1000))
+    assert not (tmp_path / "two.pt").exists()
+    (partial,) = tmp_path.glob(".two.pt.*.tmp")
+    ckpt.write_checkpoint(tmp_path / "whole.pt", {"w": torch.ones(1000)})
+    assert partial.stat().st_size == (tmp_path / "whole.pt").stat().st_size // 2
+
+
+# --- TrainConfig in detail ---------------------------------------------------------------------
+
+
+def test_config_normalises_betas_and_milestones_and_dumps_plain_json() -> None:
+    config = TrainConfig(betas=(1, 0), milestones=[3.0, 7], extra={"path": Path("/x/y")})
+    assert config.betas == (1.0, 0.0) and all(type(b) is float for b in config.betas)
+    assert config.milestones == (3, 7) and all(type(m) is int for m in config.milestones)
+    plain = config.to_dict()
+    assert plain["betas"] == [1.0, 0.0] and plain["milestones"] == [3, 7]
+    assert plain["extra"] == {"path": "/x/y"}
+    hashed = config.hashed_settings()
+    assert set(hashed) == set(plain) - _NOT_HASHED
+    assert {k: plain[k] for k in hashed} == hashed
+
+
+def test_an_unknown_precision_is_a_config_error_with_a_hint() -> None:
+    with pytest.raises(ConfigError, match="unknown precision 'fp8'") as error:
+        TrainConfig(precision="fp8")  # type: ignore[arg-type]
+    assert error.value.hint == "fix the training configuration"
+    config = TrainConfig()
+    config.lr = -1.0
+    with pytest.raises(ConfigError, match=r"lr must be > 0, got -1\.0"):
+        config.validate()
+
+
+class _Arbitrary:
+    """An object a weights-only load must refuse to rebuild."""
+
+
+def test_a_checkpoint_holding_arbitrary_objects_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.pt"
+    torch.save({"format": ckpt.CHECKPOINT_FORMAT, "thing": _Arbitrary()}, path)
+    with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*odd\.pt: UnpicklingError"):
+        ckpt.load_checkpoint(path)
+
+
+def test_a_failure_after_the_rename_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the folder fsync fails after the rename, the temporary name is already gone: the
+    cleanup must not replace the real error by a FileNotFoundError."""
+    import os
+
+    def rename_then_fail(tmp: Path, path: Path) -> None:
+        os.replace(tmp, path)
+        raise OSError("folder fsync failed")
+
+    monkeypatch.setattr(ckpt, "commit_temporary", rename_then_fail)
+    with pytest.raises(OSError, match="folder fsync failed"):
+        ckpt.write_checkpoint(tmp_path / "a.pt", {"step": 1})
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]

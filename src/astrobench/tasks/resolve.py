@@ -9,6 +9,7 @@ regression on an integer column.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ def resolve_task(
     cls = TASKS.get(kind) if kind else _strongest_claim(cutouts, columns)
     cutouts.require_columns(list(cls.required_columns(columns)))
     options = dict(options or {})
-    known = {f for f in getattr(cls, "__dataclass_fields__", {}) if f != "columns"}
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "columns"}  # no ClassVars
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(
