@@ -130,3 +130,22 @@ def test_no_claim_at_all_is_a_config_error(tiny: Path, monkeypatch: pytest.Monke
         assert error.value.message == "no task kind can predict name,object_id"
         assert resolve._claim("regression", cutouts, ("nope",)) == 0
         assert resolve._claim("photoz", cutouts, ("redshift",)) == 20
+
+
+def test_a_per_class_headline_of_a_class_absent_from_the_first_rows_is_accepted(
+    tmp_path: Path,
+) -> None:
+    path = write_cutouts(
+        tmp_path / "late_class.h5",
+        np.zeros((6, 1, 4, 4), dtype=np.float32),
+        {"object_id": np.arange(6), "label": np.array([0, 0, 0, 0, 0, 1])},
+        bands=["r"],
+        pixel_scale_arcsec=0.2,
+        label_names=["spiral", "elliptical"],
+        survey="test",
+    )
+    with CutoutFile(path) as cutouts:
+        task = resolve_task(cutouts, "label", options={"headline": "f1/elliptical"})
+        assert task.headline == "f1/elliptical"
+        with pytest.raises(ConfigError, match="no metric 'f1/lenticular'"):
+            resolve_task(cutouts, "label", options={"headline": "f1/lenticular"})

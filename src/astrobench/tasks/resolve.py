@@ -17,7 +17,7 @@ import numpy as np
 
 from astrobench.errors import ConfigError
 from astrobench.registry import TASKS
-from astrobench.tasks.base import Task, ValueOutput
+from astrobench.tasks.base import ClassOutput, Task, ValueOutput
 
 if TYPE_CHECKING:
     from astrobench.data.cutout_file import CutoutFile
@@ -93,6 +93,8 @@ def _check_headline(task: Task, cutouts: CutoutFile) -> None:
     from astrobench.tasks.predictions import Predictions
 
     targets = task.read_targets(cutouts)[:4]
+    if isinstance(task.output, ClassOutput):  # every class once, so per-class metrics all exist
+        targets = np.concatenate([targets, np.arange(task.output.n_classes, dtype=targets.dtype)])
     known = set(task.score(Predictions(targets, targets)))
     if isinstance(task.output, ValueOutput):  # posterior metrics exist where samples do
         samples = np.repeat(
