@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -170,3 +171,44 @@ def test_column_types_follow_the_field_kinds(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "results.sqlite") as connection:
         declared = {r[1]: r[2] for r in connection.execute("PRAGMA table_info(results)")}
     assert {name: declared[name] for name in expected} == expected
+
+
+def test_store_errors_are_sorted_into_user_errors_and_our_bugs(tmp_path: Path) -> None:
+    """`_store_error`: full disk and read-only folder are storage errors, a damaged file is one
+    line naming it, and a lock timeout or a bad statement stay the original (our bug)."""
+    from astrobench.bench.store import _store_error
+    from astrobench.errors import CorruptDataError, StorageError
+
+    path = tmp_path / "out" / "results.sqlite"
+    full = _store_error(path, sqlite3.OperationalError("database or disk is full"))
+    assert isinstance(full, StorageError) and f"disk full writing into {path.parent}" in str(full)
+    read_only = _store_error(path, sqlite3.OperationalError("attempt to write a readonly database"))
+    assert isinstance(read_only, StorageError)
+    assert f"cannot write into {path.parent}: read-only" in str(read_only)
+    locked = sqlite3.OperationalError("database is locked")
+    assert _store_error(path, locked) is locked
+    for bug in (
+        sqlite3.IntegrityError("UNIQUE constraint failed"),
+        sqlite3.ProgrammingError("Incorrect number of bindings"),
+        sqlite3.InterfaceError("Error binding parameter 1"),
+    ):
+        assert _store_error(path, bug) is bug
+    damaged = _store_error(path, sqlite3.DatabaseError("file is not\n  a   database " + "x" * 100))
+    assert isinstance(damaged, CorruptDataError)
+    message = f"{path} is not a usable results database (file is not a database {'x' * 57})"
+    assert damaged.message == message
+    assert damaged.hint == "move the damaged file away; re-running the suite rebuilds it"
+    other = _store_error(path, sqlite3.OperationalError("malformed database schema (x)"))
+    assert isinstance(other, CorruptDataError)
+
+
+def test_a_store_in_a_new_nested_folder_is_created_and_json_columns_are_key_sorted(
+    tmp_path: Path, make_row: Callable[..., ResultRow]
+) -> None:
+    folder = tmp_path / "a" / "b" / "c"
+    store = ResultsStore(folder)
+    store.insert(make_row(metrics={"zeta": 1.0, "accuracy": 0.5, "f1": 0.25}))
+    (metrics,) = sqlite3.connect(folder / "results.sqlite").execute("SELECT metrics FROM results")
+    keys = list(json.loads(metrics[0]))
+    assert keys == sorted(keys) and len(keys) > 1
+    assert metrics[0] == json.dumps(json.loads(metrics[0]), sort_keys=True)
