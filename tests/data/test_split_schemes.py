@@ -79,3 +79,53 @@ def test_disjoint_scheme_refuses_a_file_with_its_own_split(tmp_path: Path) -> No
             split_indices(cutouts, scheme="disjoint")
         with pytest.raises(ConfigError, match="unknown split scheme"):
             split_indices(cutouts, scheme="random")
+
+
+def test_pools_are_the_documented_permutation_and_each_fraction_sizes_its_own_pool() -> None:
+    # Golden: the pools of (n, seed) are fixed on every machine (a permutation seeded by
+    # [seed, 0x5EED]); a changed constant would move every object of every existing run.
+    order = np.random.default_rng([7, 0x5EED]).permutation(20)
+    pools = disjoint_pools(20, seed=7, fractions=(0.5, 0.2, 0.3))
+    assert np.array_equal(pools["pretrain"], np.sort(order[:10]))
+    assert np.array_equal(pools["pretrain_val"], np.sort(order[10:14]))
+    assert np.array_equal(pools["finetune"], np.sort(order[14:]))
+    assert {k: v.dtype for k, v in pools.items()} == dict.fromkeys(pools, np.dtype(np.int64))
+
+
+def test_disjoint_refusal_and_pretraining_split_are_exact(tmp_path: Path) -> None:
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((4, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(4), "split": np.array([0, 0, 1, 2], dtype=np.int8)},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+    with CutoutFile(path) as cutouts:
+        with pytest.raises(ConfigError) as refused:
+            split_indices(cutouts, scheme="disjoint")
+    assert refused.value.message == (
+        "the disjoint split scheme cannot be used on a file with its own `split` column"
+    )
+    assert refused.value.hint == "use split_scheme standard for this file"
+
+
+def test_pretraining_role_has_an_empty_int_test_split(four_hundred: Path) -> None:
+    with CutoutFile(four_hundred) as cutouts:
+        pre = split_indices(cutouts, seed=2, scheme="disjoint", role="pretrain")
+    assert pre["test"].size == 0 and pre["test"].dtype == np.int64
+
+
+def test_finetuning_pool_split_follows_the_seed_and_works_without_a_stratify_column(
+    four_hundred: Path,
+) -> None:
+    with CutoutFile(four_hundred) as cutouts:
+        a = split_indices(cutouts, seed=5, scheme="disjoint", stratify=None)
+        b = split_indices(cutouts, seed=5, scheme="disjoint", stratify=None)
+        missing = split_indices(cutouts, seed=5, scheme="disjoint", stratify="no_such_column")
+        other = split_indices(cutouts, seed=6, scheme="disjoint", stratify=None)
+    assert all(np.array_equal(a[k], b[k]) and np.array_equal(a[k], missing[k]) for k in a)
+    assert a["train"].size == 28 and a["val"].size + a["test"].size == 12
+    pool = disjoint_pools(400, seed=5)["finetune"]
+    assert np.array_equal(np.sort(np.concatenate(list(a.values()))), pool)
+    assert not np.array_equal(disjoint_pools(400, seed=6)["finetune"], pool)
+    assert other["train"].size == 28

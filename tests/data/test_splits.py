@@ -194,3 +194,15 @@ def test_split_indices_defaults_and_fractions(small_cutouts: Path) -> None:
 def test_a_zero_fraction_is_allowed() -> None:
     split = stratified_split(np.zeros(10, dtype=np.int64), seed=0, fractions=(0.9, 0.1, 0.0))
     assert [len(split[k]) for k in ("train", "val", "test")] == [9, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("labels", "n_class_1"), [([0, 0, 0, 2, 2, 1, 0, 2, 1, 0], 2), ([1, 0, 0, 0], 1)]
+)
+def test_too_few_of_a_class_for_few_shot_names_the_class_exactly(
+    labels: list[int], n_class_1: int
+) -> None:
+    with pytest.raises(InsufficientDataError) as error:
+        few_shot_subset(np.arange(len(labels)) + 100, np.array(labels), 3, seed=0)
+    assert error.value.message == f"class 1 has only {n_class_1} labelled objects, 3 asked for"
+    assert error.value.hint == "ask for fewer per class or use a label fraction"
