@@ -100,9 +100,8 @@ def test_disjoint_refusal_and_pretraining_split_are_exact(tmp_path: Path) -> Non
         bands=["r"],
         pixel_scale_arcsec=1.0,
     )
-    with CutoutFile(path) as cutouts:
-        with pytest.raises(ConfigError) as refused:
-            split_indices(cutouts, scheme="disjoint")
+    with CutoutFile(path) as cutouts, pytest.raises(ConfigError) as refused:
+        split_indices(cutouts, scheme="disjoint")
     assert refused.value.message == (
         "the disjoint split scheme cannot be used on a file with its own `split` column"
     )
