@@ -128,3 +128,13 @@ def test_finetuning_pool_split_follows_the_seed_and_works_without_a_stratify_col
     assert np.array_equal(np.sort(np.concatenate(list(a.values()))), pool)
     assert not np.array_equal(disjoint_pools(400, seed=6)["finetune"], pool)
     assert other["train"].size == 28
+
+
+def test_an_unknown_scheme_or_role_lists_the_known_ones(four_hundred: Path) -> None:
+    with CutoutFile(four_hundred) as cutouts:
+        with pytest.raises(ConfigError) as error:
+            split_indices(cutouts, scheme="disjoint", role="teacher")
+        assert error.value.message == "unknown split scheme 'disjoint' or role 'teacher'"
+        assert error.value.hint == "schemes: standard, disjoint; roles: finetune, pretrain"
+        custom = split_indices(cutouts, seed=1, scheme="disjoint", fractions=(0.5, 0.25, 0.25))
+    assert custom["train"].size == 20 and custom["val"].size == 10 and custom["test"].size == 10
