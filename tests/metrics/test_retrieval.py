@@ -11,6 +11,7 @@ import pytest
 from astrobench.metrics import retrieval
 from astrobench.metrics.retrieval import (
     cross_modal_recall,
+    neighbour_means,
     neighbour_property_agreement,
     pair_ranks,
     search,
@@ -168,3 +169,18 @@ def test_neighbour_agreement_defaults_and_float64_means() -> None:
     pred = truth[ids].mean(axis=1)
     r2 = 1 - ((truth - pred) ** 2).sum() / ((truth - truth.mean()) ** 2).sum()
     assert got["r2"] == pytest.approx(r2, rel=1e-9, abs=1e-9)
+
+
+def test_neighbour_means_take_at_most_the_other_objects_in_float64() -> None:
+    rng = np.random.default_rng(10)
+    emb = rng.normal(size=(4, 3))
+    values = (1000.0 + rng.normal(size=4)).astype(np.float32)
+    ids = np.arange(4)
+    got = neighbour_means(emb, emb, values, 10, ids, ids)  # k > N - 1: the three others
+    others = values.astype(np.float64)
+    expected = [(others.sum() - others[i]) / 3 for i in range(4)]
+    np.testing.assert_allclose(got, expected, rtol=1e-15)  # a float32 mean is off by ~1e-5
+    two = neighbour_means(emb[:2], emb[:2], values[:2], 5, ids[:2], ids[:2])
+    np.testing.assert_array_equal(two, others[[1, 0]])
+    with pytest.raises(ValueError, match=r"^neighbour means need at least two distinct objects$"):
+        neighbour_means(emb[:1], emb[:1], values[:1], 5, ids[:1], ids[:1])
