@@ -177,3 +177,32 @@ def test_tarp_direction_at_exactly_the_uniform_spread(monkeypatch: pytest.Monkey
     verdict = cal.calibration_verdict(samples, truths, {0.68: 1.0})
     assert verdict.reasons[0].startswith("TARP curve 0.250 from the diagonal")
     assert verdict.label == cal.UNDER_CONFIDENT
+
+
+def test_float32_posteriors_are_scored_in_float64() -> None:
+    samples, truths = _gaussians(40, 30, 2, seed=9)
+    samples32 = (100.0 + samples).astype(np.float32)
+    exact = samples32.astype(np.float64)
+    np.testing.assert_allclose(
+        cal.energy_score(samples32, 100.0 + truths),
+        cal.energy_score(exact, 100.0 + truths),
+        rtol=1e-13,
+    )
+    truths32 = truths.astype(np.float32)
+    with_truth = np.concatenate([samples, truths32.astype(np.float64)[:, None]], axis=1)
+    # a sample equal to the truth is not closer than it: both must be normalised alike
+    np.testing.assert_array_equal(
+        cal.tarp_ranks(with_truth, truths32),
+        cal.tarp_ranks(with_truth, truths32.astype(np.float64)),
+    )
+
+
+def test_posterior_shapes_are_checked_with_clear_messages() -> None:
+    with pytest.raises(ValueError, match=re.escape("got (2, 3, 1), (2, 1, 1)")):
+        cal.interval_coverage(np.zeros((2, 3, 1)), np.zeros((2, 1, 1)), 0.5)
+    for n, s in ((0, 5), (3, 0)):
+        with pytest.raises(ValueError, match=r"^need at least one object and one sample$"):
+            cal.interval_coverage(np.zeros((n, s, 1)), np.zeros((n, 1)), 0.5)
+    np.testing.assert_allclose(
+        cal.pit_values(np.array([[1.0], [3.0]]), np.array([2.0, 2.0])), [1, 0]
+    )
