@@ -203,3 +203,15 @@ def test_no_detections_give_every_key_zero_or_nan() -> None:
     assert np.isnan(nothing["AP_class_artefact"])  # no truth for it: undefined, not 0
     no_truth = detection_metrics(_ragged([[], [], []]), empty, SIZE, names)
     assert list(no_truth) == list(full) and all(np.isnan(v) for v in no_truth.values())
+
+
+def test_twelve_exact_detections_count_beyond_the_tenth() -> None:
+    """12 objects found exactly (scores descending): AP = 1 at maxDets 100 for every entry,
+    while the first 10 detections recall only 10/12 (AR@10)."""
+    boxes = [[15 * i, 15 * j, 15 * i + 10, 15 * j + 10] for i in range(4) for j in range(3)]
+    truth = _ragged([boxes])
+    predictions = _ragged([boxes], scores=np.linspace(0.9, 0.2, 12))
+    metrics = detection_metrics(truth, predictions, SIZE, ["galaxy"])
+    for key in ("AP", "AP50", "AP75", "AP_small", "AP_class_galaxy", "AP@0.5", "AR@100"):
+        assert metrics[key] == pytest.approx(1.0), key
+    assert metrics["AR@10"] == pytest.approx(10 / 12)
