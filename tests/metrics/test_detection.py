@@ -110,7 +110,7 @@ def test_ragged_boxes_name_what_disagrees() -> None:
         RaggedBoxes(boxes, np.zeros(3, np.int64), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="3 boxes but 2 scores"):
         RaggedBoxes(boxes, np.zeros(3, np.int64), offsets, np.ones(2))
-    with pytest.raises(ValueError, match="predictions need scores"):
+    with pytest.raises(ValueError, match=r"^predictions need scores$"):
         coco_results(RaggedBoxes(boxes, np.zeros(3, np.int64), offsets))
     one = _ragged([[[0, 0, 4, 4]]], scores=[0.5])
     with pytest.raises(ValueError, match="ground truth has 2 images, predictions 1"):
