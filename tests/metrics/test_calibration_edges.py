@@ -90,8 +90,9 @@ def test_tarp_result_fields_by_independent_computation() -> None:
 
 
 def test_interval_bounds_are_inside_and_level_zero_is_refused() -> None:
-    samples = np.tile(np.arange(11.0), (2, 1))  # quantiles 0.1 / 0.9 are exactly 1 and 9
-    np.testing.assert_allclose(cal.interval_coverage(samples, np.array([1.0, 9.0]), 0.8), [1.0])
+    samples = np.tile(np.arange(9.0), (2, 1))  # quantiles 0.25 / 0.75 are exactly 2 and 6
+    np.testing.assert_allclose(cal.interval_coverage(samples, np.array([2.0, 6.0]), 0.5), [1.0])
+    np.testing.assert_allclose(cal.interval_coverage(samples, np.array([1.9, 6.1]), 0.5), [0.0])
     with pytest.raises(ValueError, match=re.escape("level must be in (0, 1), got 0.0")):
         cal.interval_coverage(samples, np.array([1.0, 9.0]), 0.0)
 
