@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -98,3 +100,118 @@ def test_scoring_leaves_the_coco_structures_as_they_were() -> None:
     before = (repr(gt), repr(results))
     coco_metrics(gt, results)
     assert (repr(gt), repr(results)) == before
+
+
+def test_ragged_boxes_name_what_disagrees() -> None:
+    boxes, offsets = np.zeros((3, 4)), np.array([0, 1, 3])
+    with pytest.raises(ValueError, match="3 boxes, 2 labels, offsets ending at 3: they must agree"):
+        RaggedBoxes(boxes, np.zeros(2, np.int64), offsets)  # offsets agree, labels do not
+    with pytest.raises(ValueError, match="3 boxes, 3 labels, offsets ending at 2: they must"):
+        RaggedBoxes(boxes, np.zeros(3, np.int64), np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="3 boxes but 2 scores"):
+        RaggedBoxes(boxes, np.zeros(3, np.int64), offsets, np.ones(2))
+    with pytest.raises(ValueError, match=r"^predictions need scores$"):
+        coco_results(RaggedBoxes(boxes, np.zeros(3, np.int64), offsets))
+    one = _ragged([[[0, 0, 4, 4]]], scores=[0.5])
+    with pytest.raises(ValueError, match="ground truth has 2 images, predictions 1"):
+        detection_metrics(_ragged([[[0, 0, 4, 4]], []]), one, SIZE, ["galaxy"])
+
+
+def test_coco_structures_are_complete_and_exact_in_float64() -> None:
+    truth = _ragged([[[0.1, 0.2, 100.3, 60.7]]])  # float32 corners
+    gt = coco_ground_truth(truth, (48, 64), ["galaxy"], image_ids=[7])
+    assert gt["info"] == {"description": "astrobench detection ground truth"}
+    assert gt["images"] == [{"id": 7, "width": 64, "height": 48}]
+    x0, y0, x1, y1 = truth.boxes.astype(np.float64)[0]
+    assert gt["annotations"][0]["bbox"] == [x0, y0, x1 - x0, y1 - y0]  # float32 would round
+    results = coco_results(_ragged([[[1, 1, 4, 5]], [[2, 2, 3, 3]]], scores=[0.5, 0.4]), [10, 11])
+    assert [r["image_id"] for r in results] == [10, 11]
+
+
+def _random_case(seed: int) -> tuple[RaggedBoxes, RaggedBoxes]:
+    """3 images of 160 px: 14 objects each (sides 4-70 px, one 100 px: every COCO area), two
+    classes with ground truth and a third predicted only; jittered predictions plus false ones,
+    more than 10 per image so maxDets 10 and 100 differ."""
+    rng = np.random.default_rng(seed)
+    truth, pred, labels, pred_labels, scores = [], [], [], [], []
+    for image in range(3):
+        side = rng.uniform(4, 70, 14)
+        side[0] = 100.0 if image == 0 else side[0]
+        x0, y0 = rng.uniform(0, 150 - side), rng.uniform(0, 150 - side)
+        boxes = np.stack([x0, y0, x0 + side, y0 + side], axis=1)
+        jitter = rng.normal(0, 0.12, (14, 4)) * side[:, None]
+        fakes = rng.uniform(0, 120, (3, 2))
+        fakes = np.concatenate([fakes, fakes + rng.uniform(5, 40, (3, 2))], axis=1)
+        truth.append(boxes.tolist())
+        pred.append((boxes + jitter).tolist() + fakes.tolist())
+        labels += rng.integers(0, 2, 14).tolist()
+        pred_labels += [*labels[-14:], 0, 1, 2]
+        scores += rng.uniform(0, 1, 17).tolist()
+    return _ragged(truth, labels=labels), _ragged(pred, labels=pred_labels, scores=scores)
+
+
+def _summarize(gt: dict, results: list, **params: object) -> np.ndarray:
+    """COCOeval.summarize's 12 stats (the reference averaging) with `params` set."""
+    import contextlib
+    import copy
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO()
+        coco.dataset = copy.deepcopy(gt)
+        coco.createIndex()
+        evaluator = COCOeval(coco, coco.loadRes(copy.deepcopy(results)), iouType="bbox")
+        for name, value in params.items():
+            setattr(evaluator.params, name, value)
+        evaluator.evaluate()
+        evaluator.accumulate()
+        evaluator.summarize()
+    return evaluator.stats
+
+
+def test_metrics_equal_cocoeval_summarize_on_a_random_case() -> None:
+    truth, predictions = _random_case(2)
+    names = ["galaxy", "star", "artefact"]
+    gt, results = coco_ground_truth(truth, (160, 160), names), coco_results(predictions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of an empty slice (artefact has no truth)
+        metrics = detection_metrics(truth, predictions, (160, 160), names)
+    stats = _summarize(gt, results)
+    keys = ["AP", "AP50", "AP75", "AP_small", "AP_medium", "AP_large", "AR@1", "AR@10", "AR@100"]
+    assert [metrics[k] for k in keys] == pytest.approx(stats[:9].tolist(), abs=1e-12)
+    assert len({round(v, 6) for v in stats[:9]}) == 9  # the case separates every entry
+    for k, name in enumerate(names[:2]):
+        expected = _summarize(gt, results, catIds=[k + 1])[0]
+        assert metrics[f"AP_class_{name}"] == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(metrics["AP_class_artefact"])
+    for t in np.arange(1, 10) / 10:
+        expected = _summarize(gt, results, iouThrs=np.array([t]))[0]
+        assert metrics[f"AP@{t:.1f}"] == pytest.approx(expected, abs=1e-12), t
+
+
+def test_no_detections_give_every_key_zero_or_nan() -> None:
+    truth, predictions = _random_case(1)
+    names = ["galaxy", "star", "artefact"]
+    full = detection_metrics(truth, predictions, SIZE, names)
+    empty = RaggedBoxes(np.zeros((0, 4)), np.zeros(0, np.int64), np.zeros(4, np.int64), np.zeros(0))
+    nothing = detection_metrics(truth, empty, SIZE, names)
+    assert list(nothing) == list(full)
+    assert all(nothing[k] == 0.0 for k in nothing if k != "AP_class_artefact")
+    assert np.isnan(nothing["AP_class_artefact"])  # no truth for it: undefined, not 0
+    no_truth = detection_metrics(_ragged([[], [], []]), empty, SIZE, names)
+    assert list(no_truth) == list(full) and all(np.isnan(v) for v in no_truth.values())
+
+
+def test_twelve_exact_detections_count_beyond_the_tenth() -> None:
+    """12 objects found exactly (scores descending): AP = 1 at maxDets 100 for every entry,
+    while the first 10 detections recall only 10/12 (AR@10)."""
+    boxes = [[15 * i, 15 * j, 15 * i + 10, 15 * j + 10] for i in range(4) for j in range(3)]
+    truth = _ragged([boxes])
+    predictions = _ragged([boxes], scores=np.linspace(0.9, 0.2, 12))
+    metrics = detection_metrics(truth, predictions, SIZE, ["galaxy"])
+    for key in ("AP", "AP50", "AP75", "AP_small", "AP_class_galaxy", "AP@0.5", "AR@100"):
+        assert metrics[key] == pytest.approx(1.0), key
+    assert metrics["AR@10"] == pytest.approx(10 / 12)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 import pytest
 
 from astrobench.metrics import retrieval
 from astrobench.metrics.retrieval import (
     cross_modal_recall,
+    neighbour_means,
     neighbour_property_agreement,
     pair_ranks,
     search,
@@ -89,3 +93,94 @@ def test_neighbour_agreement_is_the_score_of_the_neighbour_mean() -> None:
     nmad = 1.4826 * np.median(np.abs(dz - np.median(dz)))
     assert got["r2"] == pytest.approx(r2) and got["sigma_nmad"] == pytest.approx(nmad)
     assert got["r2"] > 0.9  # the embedding follows z, so neighbours agree
+
+
+class _FakeFlatIP:
+    """faiss.IndexFlatIP's interface (add, search) in NumPy, strict about what faiss requires."""
+
+    def __init__(self, d: int) -> None:
+        assert isinstance(d, int) and d > 0
+        self.d, self.rows = d, np.zeros((0, d), dtype=np.float32)
+
+    def add(self, x: np.ndarray) -> None:
+        assert x.dtype == np.float32 and x.ndim == 2 and x.shape[1] == self.d
+        self.rows = np.concatenate([self.rows, x])
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        assert x.dtype == np.float32 and x.shape[1] == self.d and isinstance(k, int)
+        sim = x @ self.rows.T  # [Q, N]
+        ids = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(sim, ids, axis=1), ids.astype(np.int64)
+
+
+def test_faiss_path_gives_the_brute_force_neighbours(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("faiss")
+    module.IndexFlatIP = _FakeFlatIP  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "faiss", module)
+    monkeypatch.setattr(retrieval, "_torch_search", None)  # the faiss path must answer alone
+    rng = np.random.default_rng(6)
+    q, db = rng.normal(size=(6, 4)), rng.normal(size=(25, 4))
+    ids, sims = search(q, db, k=3)
+    sim = _cosine(q, db)
+    expected = np.argsort(-sim, axis=1, kind="stable")[:, :3]
+    np.testing.assert_array_equal(ids, expected)
+    assert ids.dtype == np.int64
+    np.testing.assert_allclose(sims, np.take_along_axis(sim, expected, axis=1), rtol=1e-5)
+    ids, _ = search(q, q, k=2, exclude_self=True)
+    assert ids.shape == (6, 2) and not (ids == np.arange(6)[:, None]).any()
+
+
+def test_mixed_precision_inputs_are_searched_in_float32() -> None:
+    rng = np.random.default_rng(7)
+    q, db = rng.normal(size=(5, 3)), rng.normal(size=(12, 3)).astype(np.float32)
+    assert retrieval.normalize(q).dtype == np.float32
+    ids, _ = search(q, db, k=2)  # float64 queries against a float32 database
+    expected = np.argsort(-_cosine(q, db.astype(np.float64)), axis=1, kind="stable")[:, :2]
+    np.testing.assert_array_equal(ids, expected)
+
+
+def test_self_lost_among_ties_drops_one_tied_neighbour_instead() -> None:
+    x = np.tile([[1.0, 2.0]], (4, 1))  # four identical rows: every similarity ties at 1
+    ids, sims = search(x, x, k=2, exclude_self=True)
+    # every query gets the same top 3 of the tie, so one query does not retrieve itself
+    assert ids.shape == (4, 2) and not (ids == np.arange(4)[:, None]).any()
+    assert all(len(set(row.tolist())) == 2 for row in ids)
+    np.testing.assert_allclose(sims, 1.0, rtol=1e-6)
+
+
+def test_ranks_are_integers_and_chance_recall_is_capped_at_one() -> None:
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=(4, 3))
+    assert pair_ranks(a, a).dtype == np.int64
+    metrics = cross_modal_recall(a, a, ks=(1, 10))
+    assert metrics["chance_recall@1"] == pytest.approx(0.25)
+    assert metrics["chance_recall@10"] == 1.0
+
+
+def test_neighbour_agreement_defaults_and_float64_means() -> None:
+    rng = np.random.default_rng(9)
+    emb = rng.normal(size=(40, 3))
+    values = (1000.0 + rng.normal(size=40)).astype(np.float32)  # float32 means lose ~1e-4
+    got = neighbour_property_agreement(emb, emb, values, values)  # k=16, self kept, no σ_NMAD
+    assert set(got) == {"r2"}
+    sim = _cosine(emb, emb)
+    ids = np.argsort(-sim, axis=1, kind="stable")[:, :16]
+    truth = values.astype(np.float64)
+    pred = truth[ids].mean(axis=1)
+    r2 = 1 - ((truth - pred) ** 2).sum() / ((truth - truth.mean()) ** 2).sum()
+    assert got["r2"] == pytest.approx(r2, rel=1e-9, abs=1e-9)
+
+
+def test_neighbour_means_take_at_most_the_other_objects_in_float64() -> None:
+    rng = np.random.default_rng(10)
+    emb = rng.normal(size=(4, 3))
+    values = (1000.0 + rng.normal(size=4)).astype(np.float32)
+    ids = np.arange(4)
+    got = neighbour_means(emb, emb, values, 10, ids, ids)  # k > N - 1: the three others
+    others = values.astype(np.float64)
+    expected = [(others.sum() - others[i]) / 3 for i in range(4)]
+    np.testing.assert_allclose(got, expected, rtol=1e-15)  # a float32 mean is off by ~1e-5
+    two = neighbour_means(emb[:2], emb[:2], values[:2], 5, ids[:2], ids[:2])
+    np.testing.assert_array_equal(two, others[[1, 0]])
+    with pytest.raises(ValueError, match=r"^neighbour means need at least two distinct objects$"):
+        neighbour_means(emb[:1], emb[:1], values[:1], 5, ids[:1], ids[:1])
