@@ -184,3 +184,17 @@ def test_neighbour_means_take_at_most_the_other_objects_in_float64() -> None:
     np.testing.assert_array_equal(two, others[[1, 0]])
     with pytest.raises(ValueError, match=r"^neighbour means need at least two distinct objects$"):
         neighbour_means(emb[:1], emb[:1], values[:1], 5, ids[:1], ids[:1])
+
+
+def test_neighbour_means_never_average_a_querys_own_rows() -> None:
+    """Duplicated rows of an object (a bootstrap resample) are all left out of its neighbours,
+    and rows of one object alone are refused rather than averaged."""
+    rng = np.random.default_rng(11)
+    emb = rng.normal(size=(5, 3))
+    values = np.array([1.0, 2.0, 3.0, 10.0, 20.0])
+    ids = np.array([7, 7, 7, 8, 9])  # object 7 three times
+    got = neighbour_means(emb, emb, values, 4, ids, ids)
+    # object 7 has only 2 other rows: every query takes k = 5 - 3 = 2 neighbours, none its own
+    assert got[0] == got[1] == got[2] == pytest.approx(15.0)
+    with pytest.raises(ValueError, match="at least two distinct objects"):
+        neighbour_means(emb[:3], emb[:3], values[:3], 4, ids[:3], ids[:3])

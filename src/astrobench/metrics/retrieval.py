@@ -115,6 +115,14 @@ def neighbour_property_agreement(
     return out
 
 
+def _most_own_rows(query_ids: np.ndarray, database_ids: np.ndarray) -> int:
+    """The largest number of database rows one query's own object holds (left out of its
+    neighbours): duplicates of an object in a bootstrap resample each count."""
+    ids, counts = np.unique(database_ids, return_counts=True)
+    own = counts[np.isin(ids, query_ids)]
+    return int(own.max()) if own.size else 0
+
+
 def neighbour_means(
     queries: np.ndarray,
     database: np.ndarray,
@@ -130,7 +138,7 @@ def neighbour_means(
     q, db = torch.from_numpy(normalize(queries)), torch.from_numpy(normalize(database))
     qid, dbid = torch.as_tensor(np.asarray(query_ids)), torch.as_tensor(np.asarray(database_ids))
     table = np.asarray(values, dtype=np.float64)
-    take = min(k, len(db) - 1)
+    take = min(k, len(db) - _most_own_rows(np.asarray(query_ids), np.asarray(database_ids)))
     if take < 1:
         raise ValueError("neighbour means need at least two distinct objects")
     means = []
