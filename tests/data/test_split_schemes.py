@@ -25,6 +25,17 @@ def four_hundred(tmp_path: Path) -> Path:
     )
 
 
+def _file_with_split(tmp_path: Path) -> Path:
+    """Four objects whose file carries its own `split` column."""
+    return write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((4, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(4), "split": np.array([0, 0, 1, 2], dtype=np.int8)},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+    )
+
+
 def test_pools_are_disjoint_cover_everything_and_follow_the_seed() -> None:
     pools = disjoint_pools(1000, seed=3)
     sizes = {name: part.size for name, part in pools.items()}
@@ -67,13 +78,7 @@ def test_pretraining_data_and_trained_protocols_use_the_scheme(four_hundred: Pat
 
 
 def test_disjoint_scheme_refuses_a_file_with_its_own_split(tmp_path: Path) -> None:
-    path = write_cutouts(
-        tmp_path / "s.h5",
-        np.zeros((4, 1, 2, 2), dtype=np.float32),
-        {"object_id": np.arange(4), "split": np.array([0, 0, 1, 2], dtype=np.int8)},
-        bands=["r"],
-        pixel_scale_arcsec=1.0,
-    )
+    path = _file_with_split(tmp_path)
     with CutoutFile(path) as cutouts:
         with pytest.raises(ConfigError, match="own `split` column"):
             split_indices(cutouts, scheme="disjoint")
@@ -93,13 +98,7 @@ def test_pools_are_the_documented_permutation_and_each_fraction_sizes_its_own_po
 
 
 def test_disjoint_refusal_and_pretraining_split_are_exact(tmp_path: Path) -> None:
-    path = write_cutouts(
-        tmp_path / "s.h5",
-        np.zeros((4, 1, 2, 2), dtype=np.float32),
-        {"object_id": np.arange(4), "split": np.array([0, 0, 1, 2], dtype=np.int8)},
-        bands=["r"],
-        pixel_scale_arcsec=1.0,
-    )
+    path = _file_with_split(tmp_path)
     with CutoutFile(path) as cutouts, pytest.raises(ConfigError) as refused:
         split_indices(cutouts, scheme="disjoint")
     assert refused.value.message == (
