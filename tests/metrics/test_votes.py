@@ -117,3 +117,32 @@ def test_vote_metrics_flat_keys_and_means() -> None:
     assert np.isnan(observed[0, SCHEMA.slices["bar"]]).all()
     assert metrics["fraction_mae"] == pytest.approx(np.nanmean(np.abs(predicted - observed)))
     assert metrics["nll"] > 0
+
+
+def test_observed_fractions_of_one_and_two_votes_and_none_without_warnings() -> None:
+    import warnings
+
+    counts = np.zeros((3, SCHEMA.n_answers))
+    counts[0, 0] = 1.0  # one volunteer answered the first question
+    counts[1, 0] = counts[1, 2] = 1.0  # two volunteers, split
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 of unasked questions is silenced, not warned
+        got = votes.observed_fractions(counts, SCHEMA)
+    np.testing.assert_array_equal(got[0, :3], [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(got[1, :3], [0.5, 0.0, 0.5])
+    assert np.isnan(got[2]).all() and np.isnan(got[0, 3:]).all()
+
+
+def test_evaluable_boundaries_are_inclusive_and_need_an_answer() -> None:
+    import warnings
+
+    counts = np.zeros((3, SCHEMA.n_answers))
+    counts[0, 0] = 3.0  # exactly min_votes volunteers, all answered
+    counts[1, 0] = 2.0  # one volunteer short
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keep = votes.evaluable(counts, SCHEMA, min_votes=3, min_asked_fraction=1.0)
+    assert keep[0, 0] and not keep[1, 0] and not keep[2].any()
+    assert not keep[0, 1:].any()  # asked by nobody: never evaluable, even at min_votes 0
+    lenient = votes.evaluable(counts, SCHEMA, min_votes=0, min_asked_fraction=0.0)
+    assert lenient[0, 0] and lenient[1, 0] and not lenient[2].any()
