@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
 from astrobench.data.cutout_file import CutoutFile, NanPolicy
-from astrobench.data.process_local import ProcessLocalCutouts
+from astrobench.data.process_local import IndexedCutoutDataset
 
 Sample = dict[str, Any]
 Transform = Callable[[Sample], Sample]
 
 
-class CutoutDataset(Dataset[Sample]):
+class CutoutDataset(IndexedCutoutDataset[Sample]):
     """Objects `indices` of a cutout file as {"image": [C, H, W] float32, "index", targets...}.
 
     `targets` are catalog columns copied into each sample as tensors (e.g. "label", "redshift").
@@ -37,24 +35,16 @@ class CutoutDataset(Dataset[Sample]):
         nan_policy: NanPolicy = "error",
         with_spectra: bool = False,
     ) -> None:
-        self.path = Path(path)
         self.nan_policy = nan_policy
-        with CutoutFile(self.path, nan_policy=nan_policy) as cutouts:
+        with CutoutFile(path, nan_policy=nan_policy) as cutouts:
             self.bands = cutouts.bands
             self.image_shape = cutouts.image_shape
             n = len(cutouts)
             # Catalog targets are small: read them once here, not per sample.
             self._targets = {name: cutouts.column(name) for name in targets}
             self.with_spectra = with_spectra and cutouts.has_spectra
-        self.indices = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64)
+        super().__init__(path, np.arange(n) if indices is None else np.asarray(indices), nan_policy)
         self.transform = transform
-        self._handle = ProcessLocalCutouts(self.path, nan_policy)
-
-    def _cutouts(self) -> CutoutFile:
-        return self._handle.get()
-
-    def __len__(self) -> int:
-        return int(self.indices.size)
 
     def __getitem__(self, position: int) -> Sample:
         index = int(self.indices[position])

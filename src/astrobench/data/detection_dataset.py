@@ -11,37 +11,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
 from astrobench.data.cutout_file import CutoutFile
-from astrobench.data.process_local import ProcessLocalCutouts
+from astrobench.data.process_local import IndexedCutoutDataset
 
 
-class DetectionDataset(Dataset[dict[str, Any]]):
+class DetectionDataset(IndexedCutoutDataset[dict[str, Any]]):
     """Objects `indices` of a cutout file with boxes, as padded sample dicts."""
 
     def __init__(
         self, path: str | os.PathLike[str], indices: Sequence[int] | np.ndarray, augment: bool
     ) -> None:
-        self.path = Path(path)
+        super().__init__(path, indices)
         with CutoutFile(self.path) as cutouts:
             self.table = cutouts.box_table()
             self.image_shape = cutouts.image_shape
-        self.indices = np.asarray(indices, dtype=np.int64)
         self.max_boxes = max(1, int(self.table.counts().max(initial=0)))
         self.augment = augment
-        self._handle = ProcessLocalCutouts(self.path)  # each worker process opens its own
-
-    def _cutouts(self) -> CutoutFile:
-        return self._handle.get()
-
-    def __len__(self) -> int:
-        return int(self.indices.size)
 
     def __getitem__(self, position: int) -> dict[str, Any]:
         index = int(self.indices[position])

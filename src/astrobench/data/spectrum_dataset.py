@@ -9,15 +9,13 @@ Inverse variances (/spectra_ivar) travel with each sample when the file has them
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
 from astrobench.data.cutout_file import CutoutFile
-from astrobench.data.process_local import ProcessLocalCutouts
+from astrobench.data.process_local import IndexedCutoutDataset
 from astrobench.errors import DataFormatError, NonFiniteDataError
 
 SCAN_BLOCK_OBJECTS = 512
@@ -67,22 +65,14 @@ def read_spectra(
     return flux[back], None if ivar is None else ivar[back]
 
 
-class SpectrumDataset(Dataset[dict[str, Any]]):
+class SpectrumDataset(IndexedCutoutDataset[dict[str, Any]]):
     """Objects `indices` as {"spectrum": [L], "spectrum_ivar": [L] (if present), "index"}."""
 
     def __init__(self, path: str | os.PathLike[str], indices: np.ndarray) -> None:
-        self.path = Path(path)
-        self.indices = np.asarray(indices, dtype=np.int64)
+        super().__init__(path, indices)
         with CutoutFile(self.path) as cutouts:
             require_spectra(cutouts)
             self.with_ivar = cutouts.has_spectra_ivar
-        self._handle = ProcessLocalCutouts(self.path)  # each worker process opens its own
-
-    def _cutouts(self) -> CutoutFile:
-        return self._handle.get()
-
-    def __len__(self) -> int:
-        return int(self.indices.size)
 
     def __getitem__(self, position: int) -> dict[str, Any]:
         index = int(self.indices[position])
