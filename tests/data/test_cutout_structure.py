@@ -357,3 +357,85 @@ def test_non_finite_pixels_error_names_the_object_and_the_fix(tmp_path: Path) ->
         f"{path}: object 2 has NaN or infinite pixels (hint: use nan_policy='mask' "
         "(CLI: --nan-policy mask) to replace them with 0 and count them)"
     )
+
+
+def test_spectrum_rows_of_no_objects_and_of_float64_storage_are_float32(tmp_path: Path) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with CutoutFile(path) as cutouts:
+        empty = cutouts.read_spectrum_rows(np.array([], dtype=np.int64))
+        assert empty.shape == (0, 5) and empty.dtype == np.float32
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "spectra", np.full((N, 5), 1 / 3, dtype=np.float64))
+    with CutoutFile(path) as cutouts:
+        for rows in (np.array([1, 2]), np.array([0, 5])):  # a dense and a sparse read
+            block = cutouts.read_spectrum_rows(rows)
+            assert block.dtype == np.float32
+            np.testing.assert_array_equal(block, np.full((2, 5), 1 / 3, dtype=np.float32))
+
+
+def test_a_damaged_spectrum_chunk_names_the_first_damaged_object_asked_for(
+    tmp_path: Path,
+) -> None:
+    """A chunk holds several objects; the error names the first requested one inside the damage,
+    not merely the first one requested."""
+    from astrobench.errors import CorruptDataError
+
+    n, width = 12, 65536  # 2**20 // (4 * width) = 4 objects per chunk
+    spectra = np.arange(n, dtype=np.float32)[:, None] * np.ones((1, width), np.float32)
+    path = write_cutouts(
+        tmp_path / "wide.h5",
+        np.zeros((n, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(n)},
+        bands=["r"],
+        pixel_scale_arcsec=0.4,
+        wavelength_angstrom=np.linspace(3600, 9800, width),
+        spectra=spectra,
+        spectra_ivar=spectra + 1,
+    )
+    with h5py.File(path, "r") as handle:
+        assert handle["spectra"].chunks[0] == 4
+    _flip_spectrum_chunk(path, 4)  # objects 4..7
+    with CutoutFile(path) as cutouts:
+        for rows in (np.array([1, 5, 6]), np.array([1, 6, 11])):  # dense, then sparse
+            with pytest.raises(CorruptDataError, match="object") as error:
+                cutouts.read_spectrum_rows(rows)
+            assert error.value.one_line().startswith(
+                f"{path}: the spectrum of object {rows[1]} fails its checksum ("
+            )
+        intact = cutouts.read_spectrum_rows(np.array([1, 9]), ivar=True)  # chunks 0 and 2
+        np.testing.assert_array_equal(intact[:, 0], [2.0, 10.0])
+        ivar_of_5 = cutouts.read_spectrum_rows(np.array([5]), ivar=True)  # other dataset: intact
+        np.testing.assert_array_equal(ivar_of_5[0, :3], 6.0)
+
+
+def test_label_names_are_decoded_as_utf8_json_lists_of_strings() -> None:
+    from astrobench.data.cutout_checks import parse_label_names
+
+    path = Path("f.h5")
+    assert parse_label_names('["spiral", "Sérsic"]', path) == ["spiral", "Sérsic"]
+    assert parse_label_names('["spiral", "Sérsic"]'.encode(), path) == ["spiral", "Sérsic"]
+    hint = 'store it as a JSON list of class names, e.g. ["spiral", "elliptical"]'
+    with pytest.raises(DataFormatError, match="not UTF-8 JSON") as error:
+        parse_label_names(b'["\xff"]', path)
+    assert error.value.one_line() == (
+        f"f.h5: catalog attribute label_names is not UTF-8 JSON (UnicodeDecodeError) (hint: {hint})"
+    )
+    with pytest.raises(DataFormatError, match="not UTF-8 JSON") as error:
+        parse_label_names("[spiral", path)
+    assert "(JSONDecodeError)" in error.value.message
+    for not_a_list in ('"spiral"', '["a", 1]', '{"a": "b"}'):
+        with pytest.raises(DataFormatError, match="must be a JSON list of strings") as error:
+            parse_label_names(not_a_list, path)
+        assert error.value.one_line() == (
+            f"f.h5: catalog attribute label_names must be a JSON list of strings (hint: {hint})"
+        )
+
+
+def test_box_table_of_a_file_without_boxes_says_how_to_make_one(tmp_path: Path) -> None:
+    path = _valid(tmp_path)
+    with CutoutFile(path) as cutouts, pytest.raises(DataFormatError, match="no /boxes") as error:
+        cutouts.box_table()
+    assert error.value.one_line() == (
+        f"{path}: this file has no /boxes (hint: detection needs a file with boxes: "
+        "`astrobench data synth --preset fields-desi-ls` or `astrobench data import-coco`)"
+    )

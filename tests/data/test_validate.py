@@ -70,3 +70,35 @@ def test_a_damaged_spectrum_is_found_and_named(tmp_path: Path) -> None:
         raw.write(bytes([byte[0] ^ 0xFF]))
     with pytest.raises(CorruptDataError, match="spectrum of object 0"):
         validate_cutout_file(path)
+
+
+def test_scan_blocks_hold_at_most_256_objects_and_64_mib() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from astrobench.data.validate import scan_block_objects
+
+    def block(shape: tuple[int, int, int], spectrum_length: int = 0) -> int:
+        fake: Any = SimpleNamespace(image_shape=shape, spectrum_length=spectrum_length)
+        return scan_block_objects(cast(Any, fake))
+
+    assert block((5, 64, 64)) == 256  # 80 KiB an object
+    assert block((3, 1000, 1000)) == (64 << 20) // 12_000_000 == 5  # 12 MB an object
+    # 4 MiB of pixels + 4 MB of spectrum an object
+    assert block((1, 1024, 1024), 1_000_000) == (64 << 20) // 8_194_304 == 8
+    assert block((1, 2048, 8192)) == 1  # 64 MiB: one object a block
+    assert block((1, 8192, 8192)) == 1  # larger than a block: still one
+    assert isinstance(block((3, 1000, 1000)), int)
+
+
+def test_the_summary_counts_boxes_only_in_files_with_boxes() -> None:
+    from astrobench.data.validate import ValidationReport
+
+    plain = ValidationReport(Path("f.h5"), 3, ["g", "r"], 0, 0)
+    assert plain.summary() == "ok: f.h5 holds 3 valid cutouts in bands g,r"
+    boxed = ValidationReport(Path("f.h5"), 3, ["r"], 2, 1, n_boxes=7)
+    assert boxed.summary() == (
+        "ok: f.h5 holds 3 valid cutouts with 7 valid boxes in bands r; 2 non-finite pixels in "
+        "1 objects (replaced by 0 when read)"
+    )
+    assert "0 valid boxes" in ValidationReport(Path("f.h5"), 3, ["r"], 0, 0, n_boxes=0).summary()

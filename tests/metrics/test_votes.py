@@ -146,3 +146,97 @@ def test_evaluable_boundaries_are_inclusive_and_need_an_answer() -> None:
     assert not keep[0, 1:].any()  # asked by nobody: never evaluable, even at min_votes 0
     lenient = votes.evaluable(counts, SCHEMA, min_votes=0, min_asked_fraction=0.0)
     assert lenient[0, 0] and lenient[1, 0] and not lenient[2].any()
+
+
+def test_derived_morphology_and_vote_metrics_pass_on_the_asked_fraction() -> None:
+    counts, predicted = _smooth_case()
+    # how-rounded: galaxy 1 (5 of 40 asked) is out at the default half, in at a share of 0.1
+    assert votes.derived_morphology(counts, predicted, SCHEMA)["how-rounded"]["n"] == 3
+    lenient = votes.derived_morphology(counts, predicted, SCHEMA, min_asked_fraction=0.1)
+    assert lenient["how-rounded"]["n"] == 4
+    metrics = votes.vote_metrics(counts, predicted * 10, SCHEMA, min_asked_fraction=0.1)
+    assert metrics["how-rounded/n"] == 4
+    # galaxy 1's rounded truth is 0 ("round"), predicted 0: accuracy 3 of 4
+    expected = accuracy_score([0, 0, 0, 1], [0, 0, 0, 0])
+    assert metrics["how-rounded/accuracy"] == pytest.approx(expected)
+
+
+def test_unscored_question_has_nan_scores_under_the_same_keys() -> None:
+    counts, predicted = _smooth_case()
+    bar = votes.derived_morphology(counts, predicted, SCHEMA)["bar"]
+    assert set(bar) == {"accuracy", "f1", "n"}
+    assert np.isnan(bar["accuracy"]) and np.isnan(bar["f1"]) and bar["n"] == 0.0
+
+
+def test_vote_metrics_mean_f1_is_the_mean_over_scored_questions() -> None:
+    counts, predicted = _smooth_case()
+    metrics = votes.vote_metrics(counts, predicted * 10, SCHEMA)
+    f1s = [metrics["smooth-or-featured/f1"], metrics["how-rounded/f1"]]
+    assert metrics["mean_f1"] == pytest.approx(np.mean(f1s))
+    assert metrics["how-rounded/f1"] == pytest.approx(
+        f1_score([0, 0, 1], [0, 0, 0], average="weighted", labels=[0, 1, 2], zero_division=0)
+    )
+
+
+def test_vote_metrics_count_a_question_scored_on_one_galaxy() -> None:
+    counts, predicted = _smooth_case()
+    counts, predicted = counts[:1], predicted[:1]  # galaxy 0 alone: both questions, n = 1
+    metrics = votes.vote_metrics(counts, predicted * 10, SCHEMA)
+    assert metrics["smooth-or-featured/n"] == 1 and metrics["how-rounded/n"] == 1
+    assert metrics["mean_accuracy"] == pytest.approx(1.0)  # 0 == 0 on both
+    assert metrics["mean_f1"] == pytest.approx(1.0)
+
+
+def test_vote_metrics_with_nothing_scored_report_zero_means_without_warnings() -> None:
+    import warnings
+
+    counts, predicted = _smooth_case()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of an empty list
+        metrics = votes.vote_metrics(counts, predicted * 10, SCHEMA, min_votes=1000)
+    assert metrics["mean_accuracy"] == 0.0 and metrics["mean_f1"] == 0.0
+    assert not any(key.endswith("/accuracy") for key in metrics)
+
+
+def test_evaluable_with_one_volunteer_who_answered() -> None:
+    counts = np.zeros((1, SCHEMA.n_answers))
+    counts[0, 0] = 1.0
+    keep = votes.evaluable(counts, SCHEMA, min_votes=1, min_asked_fraction=0.5)
+    assert keep[0, 0] and not keep[0, 1:].any()
+
+
+def test_evaluable_refuses_votes_below_an_empty_root_without_warnings() -> None:
+    """Inconsistent counts (a follow-up answered, nobody at the root) are never evaluable."""
+    import warnings
+
+    counts = np.zeros((1, SCHEMA.n_answers))
+    counts[0, SCHEMA.slices["how-rounded"]] = [3.0, 1.0, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keep = votes.evaluable(counts, SCHEMA, min_votes=0, min_asked_fraction=0.5)
+    assert not keep.any()
+
+
+def test_log_likelihood_of_compact_integer_counts_and_float32_concentrations() -> None:
+    """Counts stored as uint8 (255 votes must not wrap at k + 1) and float32 model outputs give
+    the float64 result."""
+    counts, concentrations = _random_case(7)
+    counts[0, 0] = 255
+    expected = _scipy_log_likelihood(counts, concentrations.astype(np.float32).astype(np.float64))
+    got = votes.dirichlet_multinomial_log_likelihood(
+        counts.astype(np.uint8), concentrations.astype(np.float32), SCHEMA
+    )
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_predicted_fractions_of_float32_concentrations_are_float64_exact() -> None:
+    _, concentrations = _random_case(8)
+    a32 = concentrations.astype(np.float32)
+    fractions = votes.fractions_from_concentrations(a32, SCHEMA)
+    a = a32.astype(np.float64)
+    for question in SCHEMA.questions:
+        part = SCHEMA.slices[question.name]
+        np.testing.assert_allclose(
+            fractions[:, part], a[:, part] / a[:, part].sum(axis=1, keepdims=True), rtol=1e-14
+        )

@@ -258,10 +258,15 @@ class CutoutFile:
         return np.where(finite, images, np.float32(0.0))
 
     def read_spectrum(self, index: int) -> np.ndarray:
+        return self._read_spectrum_row(fmt.SPECTRA, index)
+
+    def _read_spectrum_row(self, name: str, index: int) -> np.ndarray:
+        """One row of /spectra or /spectra_ivar, float32 [L]; a failing checksum names it."""
         try:
-            return np.asarray(self._h5[fmt.SPECTRA][index], dtype=np.float32)
+            return np.asarray(self._h5[name][index], dtype=np.float32)
         except OSError as exc:
-            raise _corrupt(self.path, index, exc, what="spectrum") from exc
+            what = "spectrum" if name == fmt.SPECTRA else "spectrum inverse variance"
+            raise _corrupt(self.path, index, exc, what=what) from exc
 
     def read_spectra_slice(self, start: int, stop: int) -> np.ndarray:
         """Spectra start..stop-1 in one read (for sequential scans), float32 [n, L]."""
@@ -282,8 +287,8 @@ class CutoutFile:
                 block = self._h5[name][int(rows[0]) : int(rows[-1]) + 1][rows - rows[0]]
             else:  # sparse: read only the rows asked for
                 block = self._h5[name][rows]
-        except OSError as exc:
-            raise _corrupt(self.path, int(rows[0]), exc, what="spectrum") from exc
+        except OSError:  # a chunk holds many rows: read them one by one to name the bad one
+            return np.stack([self._read_spectrum_row(name, index) for index in rows.tolist()])
         return np.asarray(block, dtype=np.float32)
 
     @cached_property
