@@ -32,38 +32,29 @@ import time
 from collections import Counter
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # as mutmut itself reads its configuration there
+    import toml as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_FILE = ROOT / "tools" / "mutation_equivalent.txt"
-# The modules of the core, in the order they run (mutmut mutant-name prefixes).
-MODULES = (
-    "astrobench.metrics.classification",
-    "astrobench.metrics.photoz",
-    "astrobench.metrics.regression",
-    "astrobench.metrics.stats",
-    "astrobench.metrics.calibration",
-    "astrobench.metrics.detection",
-    "astrobench.metrics.retrieval",
-    "astrobench.metrics.votes",
-    "astrobench.data.splits",
-    "astrobench.data.cutout_file",
-    "astrobench.data.cutout_checks",
-    "astrobench.data.validate",
-    "astrobench.bench.store",
-    "astrobench.bench.aggregate",
-    "astrobench.train.layer_decay",
-    "astrobench.train.checkpoint",
-    "astrobench.train.config",
-    "astrobench.protocols.knn",
-    "astrobench.protocols.linear",
-    "astrobench.protocols.mlp",
-    "astrobench.tasks.base",
-    "astrobench.tasks.classification",
-    "astrobench.tasks.regression",
-    "astrobench.tasks.photoz",
-    "astrobench.tasks.multioutput",
-    "astrobench.tasks.predictions",
-    "astrobench.tasks.resolve",
-)
+
+
+def configured_modules() -> tuple[str, ...]:
+    """The modules `[tool.mutmut] only_mutate` names in pyproject.toml (globs expanded, in their
+    order): the one list of what is mutated, so this script never disagrees with mutmut."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    modules: list[str] = []
+    for pattern in config["only_mutate"]:
+        for path in sorted(ROOT.glob(pattern)):
+            if path.suffix == ".py" and path.name != "__init__.py":
+                name = ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+                modules += [] if name in modules else [name]
+    return tuple(modules)
+
+
+MODULES = configured_modules()
 # killed, internal error, timeouts, type check, and the test process dying of a signal (mutmut's
 # "segfault": SIGKILL -9 / SIGSEGV -11), which fails the test run as surely as an assertion
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255, -9, -11}
