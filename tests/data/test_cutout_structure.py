@@ -439,3 +439,111 @@ def test_box_table_of_a_file_without_boxes_says_how_to_make_one(tmp_path: Path) 
         f"{path}: this file has no /boxes (hint: detection needs a file with boxes: "
         "`astrobench data synth --preset fields-desi-ls` or `astrobench data import-coco`)"
     )
+
+
+def test_label_values_are_checked_against_the_names() -> None:
+    from astrobench.data.cutout_checks import check_labels
+
+    path = Path("f.h5")
+    hint = "(hint: fix the labels or label_names, then re-create the file)"
+    names = ["a", "b", "c"]
+    check_labels(np.array([-1, 0, 2]), names, path)  # -1 = no label; 2 = the last name
+    check_labels(np.array([], dtype=np.int64), names, path)  # nothing to check
+    check_labels(np.array([-1, 7]), None, path)  # without names any class index >= 0 is allowed
+    check_labels(np.array([7]), [], path)  # an empty name list names nothing either
+    refusals = {
+        (0, 3): f"f.h5: labels span 0..3, allowed -1..2 (-1 = no label) {hint}",
+        (5,): f"f.h5: labels span 5..5, allowed -1..2 (-1 = no label) {hint}",
+        (-2, 1): f"f.h5: labels span -2..1, allowed -1..2 (-1 = no label) {hint}",
+    }
+    for labels, line in refusals.items():
+        with pytest.raises(DataFormatError, match="labels span") as error:
+            check_labels(np.array(labels), names, path)
+        assert error.value.one_line() == line
+    with pytest.raises(DataFormatError, match="labels span") as error:
+        check_labels(np.array([-2]), None, path)
+    assert (
+        error.value.one_line() == f"f.h5: labels span -2..-2, allowed >= -1 (-1 = no label) {hint}"
+    )
+    with pytest.raises(DataFormatError, match="holds float64") as error:
+        check_labels(np.array([0.0, 1.0]), names, path)
+    assert error.value.one_line() == "f.h5: catalog column 'label' holds float64, not integers"
+
+
+def _boxed(tmp_path: Path) -> Path:
+    """Three images with 1, 2 and 0 boxes."""
+    return write_cutouts(
+        tmp_path / "b.h5",
+        np.zeros((3, 1, 8, 8), dtype=np.float32),
+        {"object_id": [0, 1, 2]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        boxes=[np.array([[0, 0, 2, 2]]), np.array([[1, 1, 3, 3], [2, 2, 4, 4]]), np.zeros((0, 4))],
+        box_labels=[np.array([0]), np.array([1, 0]), np.array([], dtype=np.int64)],
+        box_label_names=["star", "galaxy"],
+    )
+
+
+BOX_DAMAGES: dict[str, tuple[Callable[[h5py.File], None], str]] = {
+    "no box labels": (lambda h: h.__delitem__("box_labels"), "/boxes without box_labels$"),
+    "no offsets or labels": (
+        lambda h: (h.__delitem__("box_labels"), h.__delitem__("box_offsets")),
+        "/boxes without box_labels, box_offsets$",
+    ),
+    "boxes not 2-D": (
+        lambda h: _replace(h, "boxes", np.zeros((3, 4, 1), np.float32)),
+        r"/boxes \(3, 4, 1\) and /box_labels \(3,\) are not \[M, 4\] and \[M\]$",
+    ),
+    "boxes of 5 numbers": (
+        lambda h: _replace(h, "boxes", np.zeros((3, 5), np.float32)),
+        r"/boxes \(3, 5\) and /box_labels \(3,\) are not \[M, 4\] and \[M\]$",
+    ),
+    "a label short": (
+        lambda h: _replace(h, "box_labels", np.zeros(2, np.int64)),
+        r"/boxes \(3, 4\) and /box_labels \(2,\) are not \[M, 4\] and \[M\]$",
+    ),
+    "offsets of another length": (
+        lambda h: _replace(h, "box_offsets", np.array([0, 1, 3], np.int64)),
+        r"/box_offsets has shape \(3,\), expected \(4,\)$",
+    ),
+    "offsets not ending at the box count": (
+        lambda h: _replace(h, "box_offsets", np.array([0, 1, 3, 2], np.int64)),
+        r"/box_offsets \(shape \(4,\)\) do not partition 3 boxes among 3 images",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOX_DAMAGES))
+def test_each_box_structure_damage_is_refused_naming_the_file(tmp_path: Path, case: str) -> None:
+    damage, message = BOX_DAMAGES[case]
+    path = _boxed(tmp_path)
+    with CutoutFile(path) as cutouts:
+        assert cutouts.has_boxes  # intact before the damage
+    with h5py.File(path, "r+") as handle:
+        damage(handle)
+    with pytest.raises(DataFormatError, match=message) as error:
+        CutoutFile(path)
+    assert error.value.message.startswith(f"{path}: /box")
+
+
+def test_validate_checks_every_box_and_counts_them(tmp_path: Path) -> None:
+    path = _boxed(tmp_path)
+    assert validate_cutout_file(path).n_boxes == 3
+    assert validate_cutout_file(_valid(tmp_path)).n_boxes is None
+    with h5py.File(path, "r+") as handle:
+        boxes = handle["boxes"][()]
+        boxes[2] = [2, 2, 9.5, 4]  # the second box of object 1 runs off the 8x8 image
+        handle["boxes"][...] = boxes
+    with pytest.raises(DataFormatError, match="outside") as error:
+        validate_cutout_file(path)
+    assert error.value.message == (
+        f"{path}: box 1 of object 1 (2.0, 2.0, 9.5, 4.0) lies outside the 8x8 image"
+    )
+    with h5py.File(path, "r+") as handle:
+        handle["boxes"][2] = [2, 2, 4, 4]
+        handle["box_labels"][1] = 2  # only "star" and "galaxy" are named
+    with pytest.raises(DataFormatError, match="has label 2") as error:
+        validate_cutout_file(path)
+    assert error.value.message == (
+        f"{path}: box 0 of object 1 has label 2 but only 2 box class names are given"
+    )

@@ -75,6 +75,12 @@ def test_explicit_labels_match_scikit_learn(
     assert cm.f1_macro(y_true, y_pred, labels) == pytest.approx(
         sk.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
     )
+    assert cm.precision_macro(y_true, y_pred, labels) == pytest.approx(
+        sk.precision_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    )
+    assert cm.recall_macro(y_true, y_pred, labels) == pytest.approx(
+        sk.recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    )
 
 
 def test_log_loss_matches_scikit_learn() -> None:

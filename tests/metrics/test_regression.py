@@ -34,10 +34,23 @@ def test_r2_of_constant_truth_is_finite() -> None:
 
 
 def test_empty_input_is_rejected() -> None:
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="^cannot score an empty set of predictions$"):
         regression.mse(np.array([]), np.array([]))
 
 
 def test_mismatched_lengths_are_rejected() -> None:
     with pytest.raises(ValueError, match="y_true has 3 entries but y_pred has 2"):
         regression.mae(np.zeros(3), np.zeros(2))
+
+
+def test_float32_inputs_are_scored_in_float64() -> None:
+    """Values near 1e4 with small residuals: float32 arithmetic would lose the residuals."""
+    rng = np.random.default_rng(3)
+    truth = (1e4 + rng.normal(0, 1e-2, 200)).astype(np.float32)
+    predicted = (truth.astype(np.float64) + rng.normal(0, 1e-3, 200)).astype(np.float32)
+    t64, p64 = truth.astype(np.float64), predicted.astype(np.float64)
+    for name in ("mse", "mae", "mean_residual", "r2"):
+        metric = getattr(regression, name)
+        expected = metric(t64, p64)
+        for args in ((truth, predicted), (truth, p64), (t64, predicted)):
+            assert metric(*args) == pytest.approx(expected, rel=1e-12, abs=1e-15), name

@@ -120,3 +120,11 @@ def test_bootstrap_intervals_refuses_no_units_and_a_bad_level() -> None:
         bootstrap_intervals(lambda rows: {"m": 0.0}, 0, ["m"])
     with pytest.raises(ValueError, match=r"level must be in \(0, 1\), got 1.0"):
         bootstrap_intervals(lambda rows: {"m": 0.0}, 3, ["m"], level=1.0)
+
+
+def test_seed_summaries_of_float32_values_are_computed_in_float64() -> None:
+    values = np.array([0.1, 0.2, 0.7, 0.35], dtype=np.float32)
+    summary = summarise_seeds(values)
+    exact = values.astype(np.float64)
+    assert summary.mean == float(exact.mean())
+    assert summary.std == float(exact.std(ddof=1))
