@@ -34,7 +34,7 @@ def test_r2_of_constant_truth_is_finite() -> None:
 
 
 def test_empty_input_is_rejected() -> None:
-    with pytest.raises(ValueError, match="^cannot score an empty set of predictions$"):
+    with pytest.raises(ValueError, match=r"^cannot score an empty set of predictions$"):
         regression.mse(np.array([]), np.array([]))
 
 
