@@ -291,3 +291,25 @@ def test_spectrum_rows_dense_and_sparse_reads_agree(tmp_path: Path) -> None:
                 cutouts.read_spectrum_rows(rows, ivar=True), spectra[rows] ** 2
             )
         assert cutouts.has_spectra_ivar
+
+
+def test_masking_keeps_finite_pixels_and_counts_add_up_over_reads(tmp_path: Path) -> None:
+    images = np.arange(3 * 16, dtype=np.float32).reshape(3, 1, 4, 4) + 1
+    images[0, 0, 1, 1] = np.nan
+    images[2, 0, 0, :2] = np.inf
+    path = write_cutouts(
+        tmp_path / "nan.h5",
+        images,
+        {"object_id": [0, 1, 2]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        allow_nonfinite=True,
+    )
+    with CutoutFile(path, nan_policy="mask") as cutouts:
+        both = cutouts.read_images([0, 2])
+        expected = np.nan_to_num(images[[0, 2]], nan=0.0, posinf=0.0)
+        np.testing.assert_array_equal(both, expected)  # only the bad pixels become 0
+        assert (cutouts.n_masked_pixels, cutouts.n_masked_objects) == (3, 2)
+        cutouts.read_images([1])  # clean: nothing added
+        cutouts.read_slice(2, 3)  # object 2 again: counted again
+        assert (cutouts.n_masked_pixels, cutouts.n_masked_objects) == (5, 3)
