@@ -132,3 +132,19 @@ def test_log_loss_is_computed_in_float64_whatever_the_input_dtype() -> None:
 def test_confusion_matrix_counts_are_integers() -> None:
     matrix = cm.confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]))
     assert matrix.dtype == np.int64 and matrix.tolist() == [[1, 0], [1, 1]]
+
+
+def test_weighted_f1_with_labels_leaving_classes_out_matches_scikit_learn(
+    random_predictions: tuple[np.ndarray, np.ndarray],
+) -> None:
+    import warnings
+
+    y_true, y_pred = random_predictions
+    labels = [0, 2]  # classes 1, 3, ... are present but not scored
+    assert cm.f1_weighted(y_true, y_pred, labels) == pytest.approx(
+        sk.f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0)
+    )
+    assert cm.f1_weighted(np.array([1]), np.array([1])) == 1.0  # one object, right
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0
+        assert cm.f1_weighted(np.array([0, 0]), np.array([0, 1]), labels=[5]) == 0.0

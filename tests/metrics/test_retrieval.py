@@ -198,3 +198,16 @@ def test_neighbour_means_never_average_a_querys_own_rows() -> None:
     assert got[0] == got[1] == got[2] == pytest.approx(15.0)
     with pytest.raises(ValueError, match="at least two distinct objects"):
         neighbour_means(emb[:3], emb[:3], values[:3], 4, ids[:3], ids[:3])
+
+
+def test_neighbour_means_of_queries_outside_the_database_may_use_every_row() -> None:
+    """Queries of other objects than the database's (no own rows to leave out): k = N takes
+    the mean of the whole database."""
+    rng = np.random.default_rng(9)
+    database = rng.normal(size=(5, 3))
+    queries = rng.normal(size=(2, 3))
+    values = np.array([1.0, 2.0, 3.0, 4.0, 10.0])
+    means = retrieval.neighbour_means(
+        queries, database, values, 5, np.array([100, 101]), np.arange(5)
+    )
+    np.testing.assert_allclose(means, [4.0, 4.0])

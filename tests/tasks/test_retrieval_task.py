@@ -126,3 +126,55 @@ def test_predictions_without_embeddings_are_refused() -> None:
     z = np.linspace(0, 1, 5)
     with pytest.raises(ConfigError, match="no image embeddings"):
         RetrievalTask(("redshift",)).score(Predictions(z, z))
+
+
+def _independent_scores_with_ids(
+    embedding: np.ndarray, z: np.ndarray, ids: np.ndarray
+) -> tuple[float, float]:
+    """R² and σ_NMAD of each row's z against the mean over its 16 most similar rows of other
+    objects (every copy of its own object left out)."""
+    sims = _unit(embedding) @ _unit(embedding).T
+    sims[ids[:, None] == ids[None, :]] = -np.inf
+    nearest = np.argsort(-sims, axis=1, kind="stable")[:, :NEIGHBOURS]
+    guess = z[nearest].mean(axis=1)
+    r2 = 1 - np.sum((z - guess) ** 2) / np.sum((z - z.mean()) ** 2)
+    dz = (guess - z) / (1 + z)
+    return float(r2), float(1.4826 * np.median(np.abs(dz - np.median(dz))))
+
+
+def test_bootstrap_duplicates_are_one_object_and_sigma_nmad_is_scored() -> None:
+    rng = np.random.default_rng(4)
+    n = 30
+    embedding = rng.normal(size=(n, 4)).astype(np.float32)
+    z = np.abs(embedding[:, 0]).astype(np.float64) * 0.3  # neighbours do know it
+    picks = np.concatenate([np.arange(n), rng.integers(0, n, 20)])  # 20 duplicated rows
+    resample = Predictions(
+        z, z, indices=np.arange(n) + 500, extra={"image": embedding, "spectrum": embedding.copy()}
+    ).take(picks)
+    scores = RetrievalTask(("redshift",)).score(resample)
+    r2, nmad = _independent_scores_with_ids(embedding[picks], z[picks], picks)
+    assert scores["image_to_spectrum/redshift_r2"] == pytest.approx(r2, rel=1e-9)
+    assert scores["image_to_spectrum/redshift_sigma_nmad"] == pytest.approx(nmad, rel=1e-9)
+    assert nmad > 0
+
+
+def test_without_indices_every_row_is_its_own_object_and_chance_is_capped_at_one() -> None:
+    predictions = _pair(n=6)
+    plain = Predictions(predictions.y_true, predictions.y_pred, extra=predictions.extra)
+    assert plain.indices is None
+    scores = RetrievalTask(("redshift",)).score(plain)
+    assert scores == RetrievalTask(("redshift",)).score(predictions)
+    assert scores["chance/recall@1"] == pytest.approx(1 / 6)
+    assert scores["chance/recall@5"] == pytest.approx(5 / 6)
+    assert scores["chance/recall@10"] == 1.0  # not 10 / 6
+
+
+def test_the_refusal_says_where_retrieval_predictions_come_from() -> None:
+    z = np.linspace(0, 1, 5)
+    only_images = Predictions(z, z, extra={"image": np.ones((5, 3), np.float32)})
+    with pytest.raises(ConfigError, match="no spectrum embeddings") as error:
+        RetrievalTask(("redshift",)).score(only_images)
+    assert error.value.one_line() == (
+        "these predictions hold no spectrum embeddings to score retrieval with "
+        "(hint: retrieval predictions come from protocol `retrieval`)"
+    )
