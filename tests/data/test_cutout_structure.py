@@ -547,3 +547,80 @@ def test_validate_checks_every_box_and_counts_them(tmp_path: Path) -> None:
     assert error.value.message == (
         f"{path}: box 0 of object 1 has label 2 but only 2 box class names are given"
     )
+
+
+_RECREATE_HINT = "(hint: re-create the file with astrobench (data synth / import / get))"
+
+
+def test_optional_datasets_must_be_numeric_with_the_right_rows(tmp_path: Path) -> None:
+    path = _valid(tmp_path, spectra=True)
+    damages: dict[str, tuple[Callable[[h5py.File], None], str]] = {
+        "text spectra": (
+            lambda h: _replace(h, "spectra", np.array([b"x"] * N)),
+            f"{path}: /spectra is not a numeric dataset {_RECREATE_HINT}",
+        ),
+        "a group for a wavelength": (
+            lambda h: (h.__delitem__("wavelength"), h.create_group("wavelength")),
+            f"{path}: /wavelength is not a numeric dataset {_RECREATE_HINT}",
+        ),
+        "1-D spectra": (
+            lambda h: _replace(h, "spectra", np.ones(N, np.float32)),
+            f"{path}: /spectra has shape ({N},), expected ({N}, L) {_RECREATE_HINT}",
+        ),
+        "a wavelength of another length": (
+            lambda h: _replace(h, "wavelength", np.linspace(4000, 9000, 4)),
+            f"{path}: /wavelength does not match /spectra {_RECREATE_HINT}",
+        ),
+    }
+    for name, (damage, line) in damages.items():
+        copy = tmp_path / f"{name}.h5"
+        copy.write_bytes(path.read_bytes())
+        with h5py.File(copy, "r+") as handle:
+            damage(handle)
+        with pytest.raises(DataFormatError, match="/") as error:
+            CutoutFile(copy)
+        assert error.value.one_line() == line.replace(str(path), str(copy)), name
+
+
+def test_a_text_box_label_is_refused_in_a_file_without_spectra(tmp_path: Path) -> None:
+    """Absent spectra are skipped, not the end of the checks: the boxes after them are checked."""
+    path = _boxed(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "box_labels", np.array([b"a", b"b", b"c"]))
+    with pytest.raises(DataFormatError, match="/box_labels is not a numeric dataset"):
+        CutoutFile(path)
+
+
+def test_spectra_without_a_wavelength_or_a_wavelength_without_spectra_open(
+    tmp_path: Path,
+) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with h5py.File(path, "r+") as handle:
+        del handle["wavelength"]
+    with CutoutFile(path) as cutouts:
+        assert cutouts.has_spectra
+    (tmp_path / "other").mkdir()
+    path = _valid(tmp_path / "other", spectra=True)
+    with h5py.File(path, "r+") as handle:
+        del handle["spectra"]
+    with CutoutFile(path) as cutouts:
+        assert not cutouts.has_spectra
+
+
+def test_a_spectrum_larger_than_the_object_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_cutouts(
+        tmp_path / "s.h5",
+        np.zeros((N, 2, 4, 4), dtype=np.float32),  # 128 bytes an image
+        {"object_id": np.arange(N)},
+        bands=["g", "r"],
+        pixel_scale_arcsec=0.2,
+        wavelength_angstrom=np.linspace(4000, 9000, 100),
+        spectra=np.ones((N, 100), dtype=np.float32),  # 400 bytes a spectrum
+    )
+    monkeypatch.setenv("ASTROBENCH_MAX_OBJECT_BYTES", "200")
+    with pytest.raises(
+        DataFormatError, match="one object takes 400 bytes, more than the limit 200"
+    ):
+        CutoutFile(path)
