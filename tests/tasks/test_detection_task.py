@@ -85,3 +85,35 @@ def test_pooled_feature_protocols_refuse_detection(tmp_path: Path) -> None:
     request = ProtocolRequest(backbone="timm:test_resnet?pretrained=false", data=path, task=task)
     with pytest.raises(ConfigError, match="detection tasks are not served by heads"):
         PROTOCOLS.get("knn")(request)
+
+
+def test_a_container_without_boxes_gives_empty_ragged_boxes_of_its_length() -> None:
+    from astrobench.tasks.detection import ragged_boxes
+
+    truth, predicted = ragged_boxes(Predictions(np.zeros(3), np.zeros(3)))
+    for part in (truth, predicted):
+        assert part.boxes.shape == (0, 4)
+        assert part.labels.shape == (0,) and part.labels.dtype == np.int64
+        assert part.offsets.tolist() == [0, 0, 0, 0] and part.offsets.dtype == np.int64
+    assert truth.scores is None
+    assert predicted.scores is not None and predicted.scores.shape == (0,)
+
+
+def test_the_comparison_figure_is_captioned_titled_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from astrobench.tasks import detection_figures
+
+    titles: list[str] = []
+
+    def recording(scored: object, title: str) -> bytes:
+        titles.append(title)
+        return b"png"
+
+    monkeypatch.setattr(detection_figures, "iou_sweep_figure", recording)
+    with CutoutFile(_file(tmp_path)) as cutouts:
+        task = resolve_task(cutouts, "boxes")
+    (figure,) = task.compare_figures({"a": {"AP@0.5": 0.3}}, "fields")
+    caption = "fields: AP vs IoU threshold (0.1-0.9) per backbone and protocol"
+    assert (figure.caption, figure.png, figure.slug) == (caption, b"png", "iou_curves_fields")
+    assert titles == [caption]
