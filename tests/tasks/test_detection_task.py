@@ -117,3 +117,28 @@ def test_the_comparison_figure_is_captioned_titled_and_named(
     caption = "fields: AP vs IoU threshold (0.1-0.9) per backbone and protocol"
     assert (figure.caption, figure.png, figure.slug) == (caption, b"png", "iou_curves_fields")
     assert titles == [caption]
+
+
+def test_from_file_refusals_and_what_it_builds(tmp_path: Path) -> None:
+    import h5py
+
+    from astrobench.errors import ConfigError
+    from astrobench.tasks.detection import DetectionTask
+
+    path = _file(tmp_path)
+    with CutoutFile(path) as cutouts:
+        with pytest.raises(ConfigError, match="a detection target is 'boxes'") as error:
+            DetectionTask.from_file(cutouts, ("label", "z"), {})
+        assert error.value.one_line() == (
+            "a detection target is 'boxes', got label,z (hint: use --target boxes)"
+        )
+        task = DetectionTask.from_file(cutouts, ("boxes",), {"headline": "AP50"})
+        assert task.columns == ("boxes",) and task.headline == "AP50"
+    with h5py.File(path, "r+") as handle:
+        del handle["box_labels"].attrs["label_names"]
+    with CutoutFile(path) as cutouts:
+        with pytest.raises(DataFormatError, match="no label_names") as error:
+            DetectionTask.from_file(cutouts, ("boxes",), {})
+        assert error.value.one_line() == (
+            f"{path}: /box_labels has no label_names (hint: name the box classes)"
+        )

@@ -378,3 +378,20 @@ def test_multioutput_averages_r2_and_mae_in_units_of_each_columns_spread() -> No
     mae_std = np.mean(np.abs(p64 - t64).mean(axis=0) / (t64.std(axis=0) + 1e-12))
     assert scores32["mae_std"] == pytest.approx(mae_std, rel=1e-13)
     assert scores32["mass/mae"] == pytest.approx(np.abs(p64 - t64)[:, 1].mean(), rel=1e-13)
+
+
+def test_posterior_scores_carry_the_ensemble_members_nll_spread() -> None:
+    from astrobench.tasks.posterior_scores import posterior_scores
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=30)
+    samples = y[:, None, None] + rng.normal(size=(30, 40, 1))
+    members = rng.normal(-1.0, 0.5, size=(30, 4))  # [n, M] log-densities of the truths
+    scores = posterior_scores(
+        ("m",), Predictions(y, y, samples=samples, extra={"member_log_density": members})
+    )
+    per_member = -members.mean(axis=0)  # [M] NLL of each member
+    assert scores["nll_member_mean"] == pytest.approx(per_member.mean(), rel=1e-12)
+    assert scores["nll_member_std"] == pytest.approx(per_member.std(ddof=1), rel=1e-12)
+    without = posterior_scores(("m",), Predictions(y, y, samples=samples))
+    assert "nll_member_mean" not in without and "nll_member_std" not in without

@@ -120,3 +120,51 @@ def test_bad_votes_exit_2_with_one_line(tmp_path: Path, run_cli) -> None:
     code, _, err = run_cli(*[a if a != path else bad for a in base], "--target",
                            "votes:gz-decals-5")  # fmt: skip
     assert code == 2 and "negative" in err and "bar-dr5_weak of object 3" in err
+
+
+def test_figures_pass_the_tasks_thresholds_and_captions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from astrobench.report import vote_figures
+
+    seen: dict[str, object] = {}
+
+    def fractions_png(counts: object, fractions: object, schema: object, title: str) -> bytes:
+        seen["fractions_title"] = title
+        return b"fractions"
+
+    def questions_png(scores: dict[str, dict[str, float]], title: str) -> bytes:
+        seen["scores"], seen["questions_title"] = scores, title
+        return b"questions"
+
+    monkeypatch.setattr(vote_figures, "vote_fraction_png", fractions_png)
+    monkeypatch.setattr(vote_figures, "per_question_png", questions_png)
+    path = _vote_file(tmp_path / "v.h5")
+    with CutoutFile(path) as cutouts:
+        task = replace(resolve_task(cutouts, "votes"), min_votes=3, min_asked_fraction=0.9)
+        counts = task.read_targets(cutouts)
+    concentrations = np.random.default_rng(3).uniform(1, 5, counts.shape)
+    first, second = task.figures(Predictions(counts, concentrations), "v", "test")
+    assert (first.caption, first.png, first.slug) == (
+        "v: predicted vs volunteers' vote fractions (test)",
+        b"fractions",
+        "votes_fractions_v",
+    )
+    assert (second.caption, second.png, second.slug) == (
+        "v: derived morphology per question, accuracy and F1 (test)", b"questions",
+        "votes_questions_v",
+    )  # fmt: skip
+    assert seen["fractions_title"] == first.caption
+    assert seen["questions_title"] == second.caption
+    from astrobench.metrics.votes import derived_morphology, fractions_from_concentrations
+
+    schema = task.vote_schema
+    expected = derived_morphology(
+        counts, fractions_from_concentrations(concentrations, schema), schema, 3, 0.9
+    )
+    np.testing.assert_equal(seen["scores"], expected)  # NaN where a question has no galaxy
+    default = derived_morphology(
+        counts, fractions_from_concentrations(concentrations, schema), schema
+    )
+    counted = {question: scores["n"] for question, scores in expected.items()}
+    assert counted != {question: scores["n"] for question, scores in default.items()}

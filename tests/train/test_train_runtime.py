@@ -245,3 +245,12 @@ def test_set_trainable_trains_exactly_the_named_parameters() -> None:
     assert trainable_names(model) == []
     set_trainable(model, None)
     assert trainable_names(model) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+
+def test_param_groups_without_layer_decay_keep_every_lr_and_any_decay_is_applied() -> None:
+    model = TinyNet()
+    depth = [["conv.weight", "conv.bias"], ["norm.weight", "norm.bias"]]
+    assert {g["lr_scale"] for g in param_groups(model, 0.05, depth)} == {1.0}  # default: none
+    growing = param_groups(model, 0.05, depth, layer_decay=2.0)  # any factor but 1 is applied
+    by_param = {id(p): g["lr_scale"] for g in growing for p in g["params"]}
+    assert by_param[id(model.conv.weight)] == 2.0 and by_param[id(model.norm.weight)] == 1.0
