@@ -98,7 +98,7 @@ def test_mismatched_lengths_are_rejected() -> None:
 
 
 def test_empty_predictions_and_bad_probabilities_are_rejected() -> None:
-    with pytest.raises(ValueError, match="cannot score an empty set of predictions"):
+    with pytest.raises(ValueError, match=r"^cannot score an empty set of predictions$"):
         cm.accuracy(np.array([], dtype=int), np.array([], dtype=int))
     with pytest.raises(ValueError, match=r"probabilities must be \[3, n_classes\], got \(3,\)"):
         cm.log_loss(np.array([0, 1, 1]), np.array([0.5, 0.5, 0.5]))
