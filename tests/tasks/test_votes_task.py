@@ -168,3 +168,23 @@ def test_figures_pass_the_tasks_thresholds_and_captions(
     )
     counted = {question: scores["n"] for question, scores in expected.items()}
     assert counted != {question: scores["n"] for question, scores in default.items()}
+
+
+def test_labelled_mask_strata_and_head_of_the_tree() -> None:
+    from torch import nn
+
+    task = VotesTask(("votes:gz-decals-5",))
+    schema = task.vote_schema
+    counts = np.zeros((4, schema.n_answers))
+    root = schema.slices[schema.questions[0].name]  # smooth / featured / artefact
+    second = schema.slices[schema.questions[1].name]
+    counts[0, root] = [1, 0, 0]  # one volunteer
+    counts[1, root] = [2, 9, 0]
+    counts[2, second] = [5, 1]  # votes below an empty root only: not classified
+    counts[3, root] = [0, 0, 4]
+    assert task.labelled_mask(counts).tolist() == [True, True, False, True]
+    strata = task.strata(counts)
+    assert strata.tolist() == [0, 1, 0, 2] and strata.dtype == np.int64
+    head = task.build_head(8)  # no dropout by default: a plain linear layer
+    assert isinstance(head, nn.Linear) and head.out_features == schema.n_answers
+    assert isinstance(task.build_head(8, dropout=0.5)[0], nn.Dropout)
