@@ -142,3 +142,10 @@ def test_from_file_refusals_and_what_it_builds(tmp_path: Path) -> None:
         assert error.value.one_line() == (
             f"{path}: /box_labels has no label_names (hint: name the box classes)"
         )
+
+
+def test_strata_cap_the_box_count_at_eight_as_integers(tmp_path: Path) -> None:
+    with CutoutFile(_file(tmp_path)) as cutouts:
+        task = resolve_task(cutouts, "boxes")
+    strata = task.strata(np.array([0.0, 3.0, 8.0, 9.0, 40.0]))
+    assert strata.tolist() == [0, 3, 8, 8, 8] and strata.dtype == np.int64
