@@ -75,12 +75,6 @@ def test_explicit_labels_match_scikit_learn(
     assert cm.f1_macro(y_true, y_pred, labels) == pytest.approx(
         sk.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
     )
-    assert cm.precision_macro(y_true, y_pred, labels) == pytest.approx(
-        sk.precision_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
-    )
-    assert cm.recall_macro(y_true, y_pred, labels) == pytest.approx(
-        sk.recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
-    )
 
 
 def test_log_loss_matches_scikit_learn() -> None:
@@ -148,3 +142,16 @@ def test_weighted_f1_with_labels_leaving_classes_out_matches_scikit_learn(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no 0/0
         assert cm.f1_weighted(np.array([0, 0]), np.array([0, 1]), labels=[5]) == 0.0
+
+
+def test_macro_precision_and_recall_average_over_the_given_labels(
+    random_predictions: tuple[np.ndarray, np.ndarray],
+) -> None:
+    y_true, y_pred = random_predictions
+    labels = [4, 0, 2, 7]  # unordered, with a class that never occurs
+    assert cm.precision_macro(y_true, y_pred, labels) == pytest.approx(
+        sk.precision_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    )
+    assert cm.recall_macro(y_true, y_pred, labels) == pytest.approx(
+        sk.recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+    )
