@@ -6,6 +6,7 @@ its message both from `CutoutFile` and from `astrobench data validate` (exit 2, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from astrobench.data.cutout_file import CutoutFile
 from astrobench.data.cutout_writer import write_cutouts
 from astrobench.data.validate import validate_cutout_file
-from astrobench.errors import BandError, DataFormatError
+from astrobench.errors import AstrobenchError, BandError, DataFormatError
 
 N = 6
 
@@ -624,3 +625,237 @@ def test_a_spectrum_larger_than_the_object_limit_is_refused(
         DataFormatError, match="one object takes 400 bytes, more than the limit 200"
     ):
         CutoutFile(path)
+
+
+_RECREATE = "re-create the file with astrobench (data synth / import / get)"
+_UNFINISHED = (
+    "its writer may have been killed; re-create it, or convert your data with "
+    "`astrobench data import`"
+)
+_BAND_FIX = "re-create the file with one band name per channel"
+_UPGRADE = "upgrade astrobench or re-create the file"
+
+
+def _damage(case: str) -> Callable[[h5py.File], None]:
+    return DAMAGES[case][0]
+
+
+# The damages above and more, each with the whole line a user reads: file, what is wrong, the fix.
+WHOLE_LINES: dict[str, tuple[Callable[[h5py.File], None], str, str]] = {
+    "format name": (_damage("format name"), "not a finished astrobench cutout file", _UNFINISHED),
+    "no format attribute": (
+        _damage("no format attribute"), "not a finished astrobench cutout file", _UNFINISHED
+    ),
+    "format name in bytes": (
+        lambda h: h.attrs.__setitem__("astrobench_format", np.bytes_(b"astrobench-cutouts-x")),
+        "not a finished astrobench cutout file", _UNFINISHED,
+    ),
+    "format version": (
+        _damage("format version"), "cutout format_version 2, this astrobench reads 1", _UPGRADE
+    ),
+    "no format version": (
+        _damage("no format version"), "cutout format_version None, this astrobench reads 1",
+        _UPGRADE,
+    ),
+    "format version 1.5": (
+        lambda h: h.attrs.__setitem__("format_version", 1.5),
+        "cutout format_version 1.5, this astrobench reads 1", _UPGRADE,
+    ),
+    "format version as text": (
+        lambda h: h.attrs.__setitem__("format_version", "one"),
+        "cutout format_version 'one', this astrobench reads 1", _UPGRADE,
+    ),
+    "missing root attribute": (
+        _damage("missing root attribute"), "missing root attributes ['pixel_scale_arcsec']",
+        _RECREATE,
+    ),
+    "two missing root attributes": (
+        _damage("two missing root attributes"), "missing root attributes ['survey', 'license']",
+        _RECREATE,
+    ),
+    "no images": (_damage("no images"), "missing /images dataset or /catalog group", _RECREATE),
+    "no catalog": (_damage("no catalog"), "missing /images dataset or /catalog group", _RECREATE),
+    "images not 4-D": (
+        _damage("images not 4-D"), "/images has shape (6, 2, 16), not [N, C, H, W]", _RECREATE
+    ),
+    "images of text": (
+        lambda h: _replace(h, "images", np.full((N, 2, 4, 4), b"x")),
+        "/images holds |S1, not numbers", _RECREATE,
+    ),
+    "more band names than channels": (
+        _damage("more band names than channels"),
+        "/images has 2 channels but 3 band names ['g', 'r', 'i']", _BAND_FIX,
+    ),
+    "fewer band names than channels": (
+        _damage("fewer band names than channels"),
+        "/images has 2 channels but 1 band names ['g']", _BAND_FIX,
+    ),
+    "no objects": (
+        lambda h: (_replace(h, "images", np.zeros((0, 2, 4, 4), np.float32)),
+                   _replace(h, "catalog/label", np.zeros(0, np.int64)),
+                   _replace(h, "catalog/object_id", np.zeros(0, np.int64))),
+        "holds no images (shape (0, 2, 4, 4))", _RECREATE,
+    ),
+    "images of height 0": (
+        lambda h: _replace(h, "images", np.zeros((N, 2, 0, 4), np.float32)),
+        "holds no images (shape (6, 2, 0, 4))", _RECREATE,
+    ),
+    "images of width 0": (
+        lambda h: _replace(h, "images", np.zeros((N, 2, 4, 0), np.float32)),
+        "holds no images (shape (6, 2, 4, 0))", _RECREATE,
+    ),
+    "catalog column too short": (
+        _damage("catalog column too short"),
+        "catalog column 'label' has shape (4,) for 6 images", _RECREATE,
+    ),
+    "catalog column too long": (
+        _damage("catalog column too long"),
+        "catalog column 'label' has shape (8,) for 6 images", _RECREATE,
+    ),
+    "catalog column 2-D": (
+        _damage("catalog column 2-D"),
+        "catalog column 'label' has shape (6, 2) for 6 images", _RECREATE,
+    ),
+    "catalog column a group": (
+        lambda h: (h.__delitem__("catalog/label"), h.create_group("catalog/label")),
+        "catalog column 'label' has shape a group for 6 images", _RECREATE,
+    ),
+    "bands with a duplicate": (
+        lambda h: h.attrs.__setitem__("bands", ["g", "g"]),
+        "attribute 'bands' must be distinct band names, got ['g', 'g']", _RECREATE,
+    ),
+    "a blank band name": (
+        lambda h: h.attrs.__setitem__("bands", ["g", " "]),
+        "attribute 'bands' must be distinct band names, got ['g', ' ']", _RECREATE,
+    ),
+    "band names that are numbers": (
+        lambda h: h.attrs.__setitem__("bands", [1, 2]),
+        "attribute 'bands' must be distinct band names, got [1, 2]", _RECREATE,
+    ),
+    "pixel scale 0": (
+        lambda h: h.attrs.__setitem__("pixel_scale_arcsec", 0.0),
+        "pixel_scale_arcsec must be a positive number, got 0.0", _RECREATE,
+    ),
+    "pixel scale as text": (
+        lambda h: h.attrs.__setitem__("pixel_scale_arcsec", "0.2"),
+        "pixel_scale_arcsec must be a positive number, got '0.2'", _RECREATE,
+    ),
+    "pixel scale true": (
+        lambda h: h.attrs.__setitem__("pixel_scale_arcsec", True),
+        "pixel_scale_arcsec must be a positive number, got True", _RECREATE,
+    ),
+    "pixel scale NaN": (
+        lambda h: h.attrs.__setitem__("pixel_scale_arcsec", np.nan),
+        "pixel_scale_arcsec must be a positive number, got nan", _RECREATE,
+    ),
+    "pixel scale not a number": (
+        lambda h: h.attrs.__setitem__("pixel_scale_arcsec", [0.2, 0.3]),
+        "pixel_scale_arcsec must be a positive number, got [0.2, 0.3]", _RECREATE,
+    ),
+    "catalog column linked to another file": (
+        lambda h: h.__setitem__("catalog/extra", h5py.ExternalLink("other.h5", "/x")),
+        "/catalog/extra is an external link to other.h5",
+        "a cutout file must hold its own data; copy the data in (h5copy) or re-create it",
+    ),
+    "catalog column declaring unstored rows": (
+        lambda h: h.create_dataset("catalog/extra", shape=(N,), dtype="f4", chunks=(2,)),
+        "/catalog/extra declares shape (6,) but stores only 0 of its 3 chunks",
+        "the file is truncated or forged; re-create or re-download it",
+    ),
+    "format version in undecodable bytes": (
+        lambda h: h.attrs.__setitem__("format_version", np.bytes_(b"\xff")),
+        "cutout format_version \"b'\\\\xff'\", this astrobench reads 1", _UPGRADE,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(WHOLE_LINES))
+def test_each_damage_is_one_line_with_file_problem_and_fix(tmp_path: Path, case: str) -> None:
+    damage, message, hint = WHOLE_LINES[case]
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        damage(handle)
+    with pytest.raises(AstrobenchError, match=re.escape(message)) as error:
+        CutoutFile(path)
+    assert error.value.one_line() == f"{path}: {message} (hint: {hint})"
+
+
+def test_small_files_and_equivalent_attribute_spellings_open(tmp_path: Path) -> None:
+    """One object, one-pixel images, a float format version 1.0 and a format name stored as
+    bytes are all valid."""
+    from astrobench.data import cutout_format as fmt
+
+    path = write_cutouts(
+        tmp_path / "one.h5",
+        np.zeros((1, 1, 1, 1), dtype=np.float32),
+        {"object_id": [0]},
+        bands=["r"],
+        pixel_scale_arcsec=0.2,
+    )
+    with h5py.File(path, "r+") as handle:
+        handle.attrs["format_version"] = 1.0
+        handle.attrs["astrobench_format"] = np.bytes_(fmt.FORMAT_NAME.encode())
+    with CutoutFile(path) as cutouts:
+        assert len(cutouts) == 1 and cutouts.image_shape == (1, 1, 1)
+
+
+def test_an_unexpected_failure_while_checking_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from astrobench.data import cutout_file
+
+    def broken(h5: h5py.File, path: Path) -> None:
+        raise KeyError("catalog")
+
+    monkeypatch.setattr(cutout_file, "check_cutout_structure", broken)
+    path = _valid(tmp_path)
+    with pytest.raises(DataFormatError, match="unreadable cutout file structure") as error:
+        CutoutFile(path)
+    assert error.value.one_line() == (
+        f"{path}: unreadable cutout file structure ('catalog') "
+        "(hint: re-create or re-download the file)"
+    )
+
+
+def test_a_missing_or_unreadable_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(DataFormatError, match="no such file") as error:
+        CutoutFile(tmp_path / "absent.h5")
+    assert error.value.one_line() == (
+        f"{tmp_path / 'absent.h5'}: no such file "
+        "(hint: check the path, or create one with `astrobench data synth`)"
+    )
+    text = tmp_path / "notes.h5"
+    text.write_text("not HDF5")
+    with pytest.raises(DataFormatError, match="not a readable HDF5 file") as error:
+        CutoutFile(text)
+    line = error.value.one_line()
+    assert line.startswith(f"{text}: not a readable HDF5 file (Unable to ")
+    assert line.endswith(
+        "(hint: the file is truncated, corrupt or unfinished; re-create or re-download it)"
+    )
+
+
+def test_box_table_reads_any_stored_dtype_as_float32_boxes_and_int64_labels(
+    tmp_path: Path,
+) -> None:
+    path = _boxed(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "boxes", handle["boxes"][()].astype(np.float64))
+        names = handle["box_labels"].attrs["label_names"]
+        _replace(handle, "box_labels", handle["box_labels"][()].astype(np.int32))
+        handle["box_labels"].attrs["label_names"] = names
+        _replace(handle, "box_offsets", handle["box_offsets"][()].astype(np.int32))
+    with CutoutFile(path) as cutouts:
+        table = cutouts.box_table()
+    assert table.boxes.dtype == np.float32 and table.labels.dtype == np.int64
+    assert table.offsets.dtype == np.int64 and table.offsets.tolist() == [0, 1, 3, 3]
+
+
+def test_long_attribute_values_are_cut_to_300_characters_in_the_message(tmp_path: Path) -> None:
+    for attribute, value in (("bands", ["g"] * 200), ("pixel_scale_arcsec", [0.2] * 200)):
+        path = _valid(tmp_path)
+        with h5py.File(path, "r+") as handle:
+            handle.attrs[attribute] = value
+        with pytest.raises(DataFormatError, match=attribute) as error:
+            CutoutFile(path)
+        assert len(error.value.message) == 300, attribute

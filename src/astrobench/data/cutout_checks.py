@@ -104,7 +104,9 @@ def read_pixel_scale(raw: Any, path: Path) -> float:
 
 def _check_images(images: h5py.Dataset, bands: list[str], path: Path) -> None:
     if images.ndim != 4:
-        raise DataFormatError(f"{path}: /images has shape {images.shape}, not [N, C, H, W]")
+        raise DataFormatError(
+            f"{path}: /images has shape {images.shape}, not [N, C, H, W]", _RECREATE
+        )
     if images.dtype.kind not in "fiu":
         raise DataFormatError(f"{path}: /images holds {images.dtype}, not numbers", _RECREATE)
     if images.shape[1] != len(bands):
@@ -176,7 +178,7 @@ def _plain(value: Any) -> Any:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            return repr(value)
+            return repr(bytes(value))  # b'...', whether numpy or Python bytes
     if isinstance(value, np.ndarray):
         return [_plain(v) for v in value.tolist()]
     if isinstance(value, np.generic):
