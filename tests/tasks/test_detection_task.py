@@ -149,3 +149,39 @@ def test_strata_cap_the_box_count_at_eight_as_integers(tmp_path: Path) -> None:
         task = resolve_task(cutouts, "boxes")
     strata = task.strata(np.array([0.0, 3.0, 8.0, 9.0, 40.0]))
     assert strata.tolist() == [0, 3, 8, 8, 8] and strata.dtype == np.int64
+
+
+def test_per_model_figures_sweep_iou_and_draw_fields_only_with_thumbnails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from astrobench.errors import ConfigError
+    from astrobench.tasks import detection_figures
+
+    calls: list[tuple[str, object]] = []
+
+    def sweep(scored: dict[str, dict[str, float]], title: str) -> bytes:
+        calls.append(("sweep", (sorted(scored), title)))
+        return b"sweep"
+
+    def grid(predictions: Predictions, class_names: tuple[str, ...], title: str) -> bytes:
+        calls.append(("grid", (class_names, title)))
+        return b"grid"
+
+    monkeypatch.setattr(detection_figures, "iou_sweep_figure", sweep)
+    monkeypatch.setattr(detection_figures, "field_grid_figure", grid)
+    with CutoutFile(_file(tmp_path)) as cutouts:
+        task = resolve_task(cutouts, "boxes")
+    with pytest.raises(ConfigError, match="trained by the detect protocol") as error:
+        task.make_loss(np.zeros(2), {})
+    assert error.value.hint == "use protocol detect (settings: mode frozen | finetune)"
+    predictions = Predictions(np.zeros(2), np.zeros(2))
+    (only,) = task.figures(predictions, "f", "test")
+    caption = "f: AP vs IoU threshold of the best model (test)"
+    assert (only.caption, only.png, only.slug) == (caption, b"sweep", "iou_sweep_f")
+    assert calls == [("sweep", (["test"], caption))]
+    calls.clear()
+    with_thumbnails = Predictions(np.zeros(2), np.zeros(2), extra={"thumbnails": np.zeros(2)})
+    _, fields = task.figures(with_thumbnails, "f", "test")
+    title = "f: test fields, true boxes (dashed) and detections with score >= 0.5"
+    assert (fields.caption, fields.png, fields.slug) == (title, b"grid", "fields_f")
+    assert calls[1] == ("grid", (("galaxy", "star"), title))

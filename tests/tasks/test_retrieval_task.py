@@ -178,3 +178,42 @@ def test_the_refusal_says_where_retrieval_predictions_come_from() -> None:
         "these predictions hold no spectrum embeddings to score retrieval with "
         "(hint: retrieval predictions come from protocol `retrieval`)"
     )
+
+
+def test_comparison_figures_recall_and_agreement_of_the_first_column(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from astrobench.report import retrieval_figures
+
+    calls: list[tuple[str, object]] = []
+
+    def recall(scored: object, ks: tuple[int, ...], title: str) -> bytes:
+        calls.append(("recall", (ks, title)))
+        return b"recall"
+
+    def agreement(scored: object, column: str, title: str) -> bytes:
+        calls.append(("agreement", (column, title)))
+        return b"agreement"
+
+    monkeypatch.setattr(retrieval_figures, "recall_bars", recall)
+    monkeypatch.setattr(retrieval_figures, "agreement_bars", agreement)
+    task = RetrievalTask(("log_mass", "redshift"))
+    first, second = task.compare_figures({"a": {}}, "desi")
+    recall_caption = (
+        "desi: cross-modal recall@k of each encoder pair (image→spectrum solid, "
+        "spectrum→image hatched) against chance (k / N, grey)"
+    )
+    agreement_caption = (
+        "desi: R² of each test object's log_mass against the mean of its 16 nearest "
+        "neighbours (its own object left out), per search direction"
+    )
+    assert (first.caption, first.png, first.slug) == (recall_caption, b"recall", "recall_desi")
+    assert (second.caption, second.png, second.slug) == (
+        agreement_caption, b"agreement", "agreement_desi"
+    )  # fmt: skip
+    assert calls == [
+        ("recall", ((1, 5, 10), recall_caption)),
+        ("agreement", ("log_mass", agreement_caption)),
+    ]
+    with pytest.raises(ConfigError, match=r"^retrieval tasks choose nothing on validation rows$"):
+        task.selection_score(np.zeros(3), np.zeros(3))

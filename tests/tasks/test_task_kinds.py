@@ -395,3 +395,14 @@ def test_posterior_scores_carry_the_ensemble_members_nll_spread() -> None:
     assert scores["nll_member_std"] == pytest.approx(per_member.std(ddof=1), rel=1e-12)
     without = posterior_scores(("m",), Predictions(y, y, samples=samples))
     assert "nll_member_mean" not in without and "nll_member_std" not in without
+
+
+def test_posterior_metric_names_with_and_without_a_column_prefix() -> None:
+    from astrobench.tasks.posterior_scores import is_posterior_metric
+
+    for name in ("nll", "nll_member_mean", "tarp_area", "coverage68", "coverage95",
+                 "tarp_ks_pvalue", "pit_ks_pvalue", "crps", "log_mass/coverage68",
+                 "a/b/coverage95"):  # fmt: skip
+        assert is_posterior_metric(name), name
+    for name in ("r2", "coverage68/r2", "log_mass/r2", "coverage", "nll/", ""):
+        assert not is_posterior_metric(name), name

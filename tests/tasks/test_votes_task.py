@@ -188,3 +188,45 @@ def test_labelled_mask_strata_and_head_of_the_tree() -> None:
     head = task.build_head(8)  # no dropout by default: a plain linear layer
     assert isinstance(head, nn.Linear) and head.out_features == schema.n_answers
     assert isinstance(task.build_head(8, dropout=0.5)[0], nn.Dropout)
+
+
+def test_votes_refusals_name_the_trees_and_options_reach_the_task(tmp_path: Path) -> None:
+    from astrobench.errors import ConfigError
+    from astrobench.tasks.votes import schema_of_target
+
+    unnamed = _vote_file(tmp_path / "unnamed.h5", attr=False)
+    with CutoutFile(unnamed) as cutouts:
+        with pytest.raises(ConfigError, match="does not say which Galaxy Zoo tree") as error:
+            schema_of_target(cutouts, "votes")
+        trees = ", ".join(VOTE_SCHEMAS.names())
+        assert error.value.hint == f"name it: --target votes:<tree>, one of {trees}"
+        assert "," in trees  # several trees to name
+        columns = tuple(VOTE_SCHEMAS.get("gz-decals-5").count_columns())
+        with pytest.raises(ConfigError, match="are not the vote counts") as error:
+            VotesTask.from_file(cutouts, columns[:-1], {})
+        assert error.value.one_line() == (
+            f"the columns {','.join(columns[:3])}, ... are not the vote counts of a known tree "
+            "(hint: give --target votes (or votes:<tree>) on a file with Galaxy Zoo votes)"
+        )
+        task = VotesTask.from_file(cutouts, columns, {"min_votes": 5})
+        assert (task.schema, task.min_votes, task.columns) == ("gz-decals-5", 5, columns)
+        # a multi-column target is never a votes target (only `votes` or `votes:<tree>`)
+        assert VotesTask.expand_target(cutouts, ("votes", "redshift")) is None
+
+
+def test_votes_scoring_and_selection_use_the_tasks_thresholds_in_float64(tmp_path: Path) -> None:
+    path = _vote_file(tmp_path / "v.h5")
+    with CutoutFile(path) as cutouts:
+        task = replace(resolve_task(cutouts, "votes"), min_votes=3, min_asked_fraction=0.9)
+        counts = task.read_targets(cutouts)
+    assert counts.dtype == np.float64
+    concentrations = np.random.default_rng(4).uniform(1, 5, counts.shape)
+    scores = task.score(Predictions(counts, concentrations))
+    assert scores == vote_metrics(counts, concentrations, task.vote_schema, 3, 0.9)
+    assert (
+        scores["how-rounded/n"]
+        != vote_metrics(counts, concentrations, task.vote_schema, 3)["how-rounded/n"]
+    )
+    single = task.selection_score(counts, concentrations.astype(np.float32))
+    expected = vote_metrics(counts, concentrations.astype(np.float32), task.vote_schema)["nll"]
+    assert single == pytest.approx(-expected, rel=1e-12)
