@@ -14,7 +14,8 @@ behaviour is identical) are listed with their reason in tools/mutation_equivalen
 summary is written to mutants/summary.md; docs/testing.md quotes it.
 
 `--resume` continues an interrupted run: it keeps mutants/ and names only the mutants not
-judged yet (with `--rerun-survivors`, also the surviving ones, e.g. after adding tests).
+judged yet (with `--rerun-survivors`, also the surviving ones and those no test reached, e.g.
+after adding tests).
 
 Usage: python tools/mutation.py [--mutmut PATH] [--max-children N] [--keep] [--per-module]
        [--resume [--rerun-survivors]] [--summary-only] [MODULE ...]
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         "--resume", action="store_true", help="keep mutants/, run only mutants not judged yet"
     )
     parser.add_argument(
-        "--rerun-survivors", action="store_true", help="with --resume: survivors too (new tests)"
+        "--rerun-survivors",
+        action="store_true",
+        help="with --resume: survivors and mutants no test reached too (new tests)",
     )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
@@ -123,7 +126,7 @@ def _unjudged(modules: list[str], survivors: bool) -> list[str]:
     mutmut re-runs every mutant named on its command line, so a resumed run names exactly
     these; a pattern like `module.*` would run the judged ones again.
     """
-    wanted = {None, *SURVIVED} if survivors else {None}
+    wanted = {None, *SURVIVED, *NO_TESTS} if survivors else {None}
     return sorted(
         name
         for name, code in load_verdicts().items()
