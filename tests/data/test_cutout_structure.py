@@ -859,3 +859,33 @@ def test_long_attribute_values_are_cut_to_300_characters_in_the_message(tmp_path
         with pytest.raises(DataFormatError, match=attribute) as error:
             CutoutFile(path)
         assert len(error.value.message) == 300, attribute
+
+
+def test_reading_the_label_column_checks_it_against_the_files_names(tmp_path: Path) -> None:
+    path = write_cutouts(
+        tmp_path / "l.h5",
+        np.zeros((3, 1, 2, 2), dtype=np.float32),
+        {"object_id": [0, 1, 2], "label": [0, 1, 1]},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        label_names=["spiral", "elliptical"],
+    )
+    with h5py.File(path, "r+") as handle:
+        handle["catalog/label"][2] = 2  # no third name
+    with CutoutFile(path) as cutouts, pytest.raises(DataFormatError, match="labels span") as error:
+        cutouts.column("label")
+    assert error.value.message == f"{path}: labels span 0..2, allowed -1..1 (-1 = no label)"
+
+
+def test_text_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = _valid(tmp_path)
+    with h5py.File(path, "r+") as handle:
+        handle["catalog"].create_dataset(
+            "name", data=np.array([b"\xff"] * N, dtype=h5py.string_dtype("utf-8", 1))
+        )
+    with CutoutFile(path) as cutouts, pytest.raises(DataFormatError, match="not UTF-8") as error:
+        cutouts.column("name")
+    assert error.value.one_line() == (
+        f"{path}: catalog column 'name' holds text that is not UTF-8 "
+        "(hint: re-create the file with UTF-8 strings)"
+    )
