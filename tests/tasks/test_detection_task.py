@@ -164,7 +164,7 @@ def test_per_model_figures_sweep_iou_and_draw_fields_only_with_thumbnails(
         return b"sweep"
 
     def grid(predictions: Predictions, class_names: tuple[str, ...], title: str) -> bytes:
-        calls.append(("grid", (class_names, title)))
+        calls.append(("grid", (predictions, class_names, title)))
         return b"grid"
 
     monkeypatch.setattr(detection_figures, "iou_sweep_figure", sweep)
@@ -173,7 +173,10 @@ def test_per_model_figures_sweep_iou_and_draw_fields_only_with_thumbnails(
         task = resolve_task(cutouts, "boxes")
     with pytest.raises(ConfigError, match="trained by the detect protocol") as error:
         task.make_loss(np.zeros(2), {})
-    assert error.value.hint == "use protocol detect (settings: mode frozen | finetune)"
+    assert error.value.one_line() == (
+        "detection is trained by the detect protocol, not by a head on pooled features "
+        "(hint: use protocol detect (settings: mode frozen | finetune))"
+    )
     predictions = Predictions(np.zeros(2), np.zeros(2))
     (only,) = task.figures(predictions, "f", "test")
     caption = "f: AP vs IoU threshold of the best model (test)"
@@ -184,4 +187,4 @@ def test_per_model_figures_sweep_iou_and_draw_fields_only_with_thumbnails(
     _, fields = task.figures(with_thumbnails, "f", "test")
     title = "f: test fields, true boxes (dashed) and detections with score >= 0.5"
     assert (fields.caption, fields.png, fields.slug) == (title, b"grid", "fields_f")
-    assert calls[1] == ("grid", (("galaxy", "star"), title))
+    assert calls[1] == ("grid", (with_thumbnails, ("galaxy", "star"), title))

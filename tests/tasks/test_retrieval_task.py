@@ -188,17 +188,18 @@ def test_comparison_figures_recall_and_agreement_of_the_first_column(
     calls: list[tuple[str, object]] = []
 
     def recall(scored: object, ks: tuple[int, ...], title: str) -> bytes:
-        calls.append(("recall", (ks, title)))
+        calls.append(("recall", (scored, ks, title)))
         return b"recall"
 
     def agreement(scored: object, column: str, title: str) -> bytes:
-        calls.append(("agreement", (column, title)))
+        calls.append(("agreement", (scored, column, title)))
         return b"agreement"
 
     monkeypatch.setattr(retrieval_figures, "recall_bars", recall)
     monkeypatch.setattr(retrieval_figures, "agreement_bars", agreement)
     task = RetrievalTask(("log_mass", "redshift"))
-    first, second = task.compare_figures({"a": {}}, "desi")
+    scored = {"a": {"image_to_spectrum/recall@1": 0.5}}
+    first, second = task.compare_figures(scored, "desi")
     recall_caption = (
         "desi: cross-modal recall@k of each encoder pair (image→spectrum solid, "
         "spectrum→image hatched) against chance (k / N, grey)"
@@ -212,8 +213,8 @@ def test_comparison_figures_recall_and_agreement_of_the_first_column(
         agreement_caption, b"agreement", "agreement_desi"
     )  # fmt: skip
     assert calls == [
-        ("recall", ((1, 5, 10), recall_caption)),
-        ("agreement", ("log_mass", agreement_caption)),
+        ("recall", (scored, (1, 5, 10), recall_caption)),
+        ("agreement", (scored, "log_mass", agreement_caption)),
     ]
     with pytest.raises(ConfigError, match=r"^retrieval tasks choose nothing on validation rows$"):
         task.selection_score(np.zeros(3), np.zeros(3))
