@@ -31,6 +31,18 @@ def _leftovers(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
+def _nan_file(tmp_path: Path, images: np.ndarray) -> Path:
+    """Images with NaN or infinite pixels, one band, written as they are."""
+    return write_cutouts(
+        tmp_path / "nan.h5",
+        images,
+        {"object_id": np.arange(len(images))},
+        bands=["r"],
+        pixel_scale_arcsec=1.0,
+        allow_nonfinite=True,
+    )
+
+
 def test_round_trip_metadata_and_pixels(small_cutouts: Path) -> None:
     with CutoutFile(small_cutouts) as cutouts:
         assert len(cutouts) == 60
@@ -122,14 +134,7 @@ def test_nan_pixels_error_or_mask(tmp_path: Path) -> None:
     images = np.ones((3, 1, 4, 4), dtype=np.float32)
     images[1, 0, 2, 2] = np.nan
     images[1, 0, 0, 0] = np.inf
-    path = write_cutouts(
-        tmp_path / "nan.h5",
-        images,
-        {"object_id": [0, 1, 2]},
-        bands=["r"],
-        pixel_scale_arcsec=1.0,
-        allow_nonfinite=True,
-    )
+    path = _nan_file(tmp_path, images)
     with CutoutFile(path) as cutouts, pytest.raises(NonFiniteDataError, match="object 1 has NaN"):
         cutouts.read_images([0, 1])
     with CutoutFile(path, nan_policy="mask") as cutouts:
@@ -297,14 +302,7 @@ def test_masking_keeps_finite_pixels_and_counts_add_up_over_reads(tmp_path: Path
     images = np.arange(3 * 16, dtype=np.float32).reshape(3, 1, 4, 4) + 1
     images[0, 0, 1, 1] = np.nan
     images[2, 0, 0, :2] = np.inf
-    path = write_cutouts(
-        tmp_path / "nan.h5",
-        images,
-        {"object_id": [0, 1, 2]},
-        bands=["r"],
-        pixel_scale_arcsec=1.0,
-        allow_nonfinite=True,
-    )
+    path = _nan_file(tmp_path, images)
     with CutoutFile(path, nan_policy="mask") as cutouts:
         both = cutouts.read_images([0, 2])
         expected = np.nan_to_num(images[[0, 2]], nan=0.0, posinf=0.0)

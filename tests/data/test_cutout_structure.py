@@ -217,6 +217,21 @@ def test_boxes_of_each_object_come_from_its_offsets(tmp_path: Path) -> None:
         assert cutouts.read_boxes(1)[1].tolist() == [6, 7]
 
 
+def _spectra_file(path: Path, spectra: np.ndarray, **extra: np.ndarray) -> Path:
+    """2x2 one-band images of zeros beside `spectra` [n, L] (and e.g. `spectra_ivar`)."""
+    n, length = spectra.shape
+    return write_cutouts(
+        path,
+        np.zeros((n, 1, 2, 2), dtype=np.float32),
+        {"object_id": np.arange(n)},
+        bands=["r"],
+        pixel_scale_arcsec=0.4,
+        wavelength_angstrom=np.linspace(3600, 9800, length),
+        spectra=spectra,
+        **extra,
+    )
+
+
 def _flip_spectrum_chunk(path: Path, index: int) -> None:
     with h5py.File(path, "r") as handle:
         info = handle["spectra"].id.get_chunk_info_by_coord((index, 0))
@@ -231,15 +246,7 @@ def test_a_damaged_spectrum_in_a_later_block_is_named(tmp_path: Path) -> None:
     from astrobench.errors import CorruptDataError
 
     n = 600
-    path = write_cutouts(
-        tmp_path / "s.h5",
-        np.zeros((n, 1, 2, 2), dtype=np.float32),
-        {"object_id": np.arange(n)},
-        bands=["r"],
-        pixel_scale_arcsec=0.4,
-        wavelength_angstrom=np.linspace(3600, 9800, 8),
-        spectra=np.ones((n, 8), dtype=np.float32),
-    )
+    path = _spectra_file(tmp_path / "s.h5", np.ones((n, 8), dtype=np.float32))
     with h5py.File(path, "r") as handle:
         rows = handle["spectra"].chunks[0]  # spectra are stored in chunks of `rows` objects
     _flip_spectrum_chunk(path, 0)  # damages objects 0 .. rows-1
@@ -383,16 +390,7 @@ def test_a_damaged_spectrum_chunk_names_the_first_damaged_object_asked_for(
 
     n, width = 12, 65536  # 2**20 // (4 * width) = 4 objects per chunk
     spectra = np.arange(n, dtype=np.float32)[:, None] * np.ones((1, width), np.float32)
-    path = write_cutouts(
-        tmp_path / "wide.h5",
-        np.zeros((n, 1, 2, 2), dtype=np.float32),
-        {"object_id": np.arange(n)},
-        bands=["r"],
-        pixel_scale_arcsec=0.4,
-        wavelength_angstrom=np.linspace(3600, 9800, width),
-        spectra=spectra,
-        spectra_ivar=spectra + 1,
-    )
+    path = _spectra_file(tmp_path / "wide.h5", spectra, spectra_ivar=spectra + 1)
     with h5py.File(path, "r") as handle:
         assert handle["spectra"].chunks[0] == 4
     _flip_spectrum_chunk(path, 4)  # objects 4..7
