@@ -99,7 +99,7 @@ def test_pools_are_the_documented_permutation_and_each_fraction_sizes_its_own_po
 
 def test_disjoint_refusal_and_pretraining_split_are_exact(tmp_path: Path) -> None:
     path = _file_with_split(tmp_path)
-    with CutoutFile(path) as cutouts, pytest.raises(ConfigError) as refused:
+    with CutoutFile(path) as cutouts, pytest.raises(ConfigError, match="disjoint") as refused:
         split_indices(cutouts, scheme="disjoint")
     assert refused.value.message == (
         "the disjoint split scheme cannot be used on a file with its own `split` column"
@@ -131,7 +131,7 @@ def test_finetuning_pool_split_follows_the_seed_and_works_without_a_stratify_col
 
 def test_an_unknown_scheme_or_role_lists_the_known_ones(four_hundred: Path) -> None:
     with CutoutFile(four_hundred) as cutouts:
-        with pytest.raises(ConfigError) as error:
+        with pytest.raises(ConfigError, match="unknown split scheme") as error:
             split_indices(cutouts, scheme="disjoint", role="teacher")
         assert error.value.message == "unknown split scheme 'disjoint' or role 'teacher'"
         assert error.value.hint == "schemes: standard, disjoint; roles: finetune, pretrain"

@@ -202,7 +202,7 @@ def test_a_zero_fraction_is_allowed() -> None:
 def test_too_few_of_a_class_for_few_shot_names_the_class_exactly(
     labels: list[int], n_class_1: int
 ) -> None:
-    with pytest.raises(InsufficientDataError) as error:
+    with pytest.raises(InsufficientDataError, match="labelled objects") as error:
         few_shot_subset(np.arange(len(labels)) + 100, np.array(labels), 3, seed=0)
     assert error.value.message == f"class 1 has only {n_class_1} labelled objects, 3 asked for"
     assert error.value.hint == "ask for fewer per class or use a label fraction"

@@ -125,7 +125,7 @@ def test_no_claim_at_all_is_a_config_error(tiny: Path, monkeypatch: pytest.Monke
             resolve_task(cutouts, "name")
         assert error.value.message == "no task kind can predict name"
         assert error.value.hint == "name a --task kind"
-        with pytest.raises(ConfigError) as error:
+        with pytest.raises(ConfigError, match="name,object_id") as error:
             resolve_task(cutouts, "name,object_id")  # several columns: joined by commas
         assert error.value.message == "no task kind can predict name,object_id"
         assert resolve._claim("regression", cutouts, ("nope",)) == 0

@@ -84,14 +84,14 @@ def test_the_base_class_defaults() -> None:
     task = Task(("a",))
     assert task.figures(Predictions(np.zeros(2), np.zeros(2)), "x", "y") == []
     assert task.compare_figures({"m": {"r2": 1.0}}, "x") == []
-    for call in (
-        lambda: task.output,
-        lambda: task.make_loss(np.zeros(2), {}),
-        lambda: task.decode(np.zeros((2, 1)), None),
-        lambda: task.selection_score(np.zeros(2), np.zeros(2)),
-        lambda: task.score(Predictions(np.zeros(2), np.zeros(2))),
+    for name, call in (
+        ("output", lambda: task.output),
+        (r"make_loss\(\)", lambda: task.make_loss(np.zeros(2), {})),
+        (r"decode\(\)", lambda: task.decode(np.zeros((2, 1)), None)),
+        (r"selection_score\(\)", lambda: task.selection_score(np.zeros(2), np.zeros(2))),
+        (r"score\(\)", lambda: task.score(Predictions(np.zeros(2), np.zeros(2)))),
     ):
-        with pytest.raises(NotImplementedError):
+        with pytest.raises(NotImplementedError, match=f"^Task does not define {name}$"):
             call()
 
 

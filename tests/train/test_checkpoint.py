@@ -229,7 +229,7 @@ def test_an_unreadable_checkpoint_is_named_with_the_first_line_of_the_cause(
         raise ValueError("x" * 300 + "\nsecond line")
 
     monkeypatch.setattr(ckpt.torch, "load", fails)
-    with pytest.raises(CheckpointError) as error:
+    with pytest.raises(CheckpointError, match="cannot read checkpoint") as error:
         ckpt.load_checkpoint(tmp_path / "a.pt")
     assert error.value.message == f"cannot read checkpoint {tmp_path / 'a.pt'}: ValueError: " + (
         "x" * 200

@@ -132,7 +132,7 @@ class Task:
     # ----- data -----------------------------------------------------------------------------
     @property
     def output(self) -> Output:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define output")
 
     def read_targets(self, cutouts: CutoutFile) -> np.ndarray:
         """Every object's target, file order: [N] for one column, [N, T] for several."""
@@ -162,23 +162,23 @@ class Task:
 
     def make_loss(self, train_targets: np.ndarray, settings: Mapping[str, Any]) -> Any:
         """The training loss: a callable (outputs [B, K], targets) -> scalar."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define make_loss()")
 
     def decode(self, outputs: np.ndarray, loss: Any) -> tuple[np.ndarray, np.ndarray | None]:
         """(y_pred, probabilities or None) from raw head outputs [n, K]."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define decode()")
 
     def selection_score(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """Higher-is-better score on validation rows to choose hyper-parameters and epochs.
 
         `y_pred` may carry a leading grid axis ([G, n, ...]); the result then has shape [G].
         """
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define selection_score()")
 
     # ----- scoring and figures ----------------------------------------------------------------
     def score(self, predictions: Predictions) -> dict[str, float]:
         """Every metric of this task kind."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define score()")
 
     def figures(self, predictions: Predictions, label: str, what: str) -> list[TaskFigure]:
         """Figures the report draws for the best model of this task (none by default)."""
