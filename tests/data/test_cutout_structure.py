@@ -232,9 +232,9 @@ def _spectra_file(path: Path, spectra: np.ndarray, **extra: np.ndarray) -> Path:
     )
 
 
-def _flip_spectrum_chunk(path: Path, index: int) -> None:
+def _flip_spectrum_chunk(path: Path, index: int, dataset: str = "spectra") -> None:
     with h5py.File(path, "r") as handle:
-        info = handle["spectra"].id.get_chunk_info_by_coord((index, 0))
+        info = handle[dataset].id.get_chunk_info_by_coord((index, 0))
     with open(path, "r+b") as raw:
         raw.seek(info.byte_offset + info.size // 2)
         byte = raw.read(1)
@@ -887,3 +887,30 @@ def test_text_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
         f"{path}: catalog column 'name' holds text that is not UTF-8 "
         "(hint: re-create the file with UTF-8 strings)"
     )
+
+
+def test_a_damaged_inverse_variance_chunk_is_named_as_such(tmp_path: Path) -> None:
+    from astrobench.errors import CorruptDataError
+
+    spectra = np.ones((12, 65536), np.float32)  # 4 objects per chunk
+    path = _spectra_file(tmp_path / "ivar.h5", spectra, spectra_ivar=spectra * 2)
+    _flip_spectrum_chunk(path, 8, dataset="spectra_ivar")  # objects 8..11
+    with CutoutFile(path) as cutouts:
+        np.testing.assert_array_equal(cutouts.read_spectrum_rows(np.array([9]))[0, :2], 1.0)
+        with pytest.raises(CorruptDataError, match="inverse variance") as error:
+            cutouts.read_spectrum_rows(np.array([2, 9]), ivar=True)
+    line = error.value.one_line()
+    assert line.startswith(
+        f"{path}: the spectrum inverse variance of object 9 fails its checksum ("
+    )
+    assert "(None)" not in line  # the HDF5 reason is quoted
+
+
+def test_one_spectrum_of_float64_storage_is_read_as_float32(tmp_path: Path) -> None:
+    path = _valid(tmp_path, spectra=True)
+    with h5py.File(path, "r+") as handle:
+        _replace(handle, "spectra", np.full((N, 5), 1 / 3, dtype=np.float64))
+    with CutoutFile(path) as cutouts:
+        one = cutouts.read_spectrum(4)
+    assert one.dtype == np.float32 and one.shape == (5,)
+    np.testing.assert_array_equal(one, np.float32(1 / 3))
