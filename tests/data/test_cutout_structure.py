@@ -746,6 +746,10 @@ WHOLE_LINES: dict[str, tuple[Callable[[h5py.File], None], str, str]] = {
         lambda h: h.attrs.__setitem__("pixel_scale_arcsec", np.nan),
         "pixel_scale_arcsec must be a positive number, got nan", _RECREATE,
     ),
+    "bands as one string": (
+        lambda h: h.attrs.__setitem__("bands", "gr"),  # one name, not the bands g and r
+        "/images has 2 channels but 1 band names ['gr']", _BAND_FIX,
+    ),
     "pixel scale not a number": (
         lambda h: h.attrs.__setitem__("pixel_scale_arcsec", [0.2, 0.3]),
         "pixel_scale_arcsec must be a positive number, got [0.2, 0.3]", _RECREATE,
@@ -850,7 +854,8 @@ def test_box_table_reads_any_stored_dtype_as_float32_boxes_and_int64_labels(
 
 
 def test_long_attribute_values_are_cut_to_300_characters_in_the_message(tmp_path: Path) -> None:
-    for attribute, value in (("bands", ["g"] * 200), ("pixel_scale_arcsec", [0.2] * 200)):
+    long_values = (("bands", ["x" * 400] * 2), ("pixel_scale_arcsec", "x" * 400))  # no spaces
+    for attribute, value in long_values:
         path = _valid(tmp_path)
         with h5py.File(path, "r+") as handle:
             handle.attrs[attribute] = value
