@@ -15,6 +15,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from astrobench.train import TrainConfig, Trainer
+from astrobench.train.distributed import wait_for_all_ranks
 
 
 class TinyImages(Dataset[dict[str, Any]]):
@@ -86,6 +87,8 @@ def main() -> None:
     trainer, _ = run(args.out, resume=args.resume, **json.loads(args.config))
     if trainer.context.enabled:  # under torchrun every rank saves its replica
         torch.save(trainer.model.state_dict(), args.out / f"final-rank{trainer.context.rank}.pt")
+        # per-rank work after fit: leave together, or the first rank out tears the group down
+        wait_for_all_ranks(trainer.context)
     elif trainer.is_main:
         torch.save(trainer.model.state_dict(), args.out / "final.pt")
 
