@@ -84,6 +84,10 @@ def test_the_base_class_defaults() -> None:
     task = Task(("a",))
     assert task.figures(Predictions(np.zeros(2), np.zeros(2)), "x", "y") == []
     assert task.compare_figures({"m": {"r2": 1.0}}, "x") == []
+
+
+def test_the_base_class_says_which_kind_lacks_which_method() -> None:
+    task = Task(("a",))
     for name, call in (
         ("output", lambda: task.output),
         (r"make_loss\(\)", lambda: task.make_loss(np.zeros(2), {})),
