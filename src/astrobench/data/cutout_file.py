@@ -42,6 +42,9 @@ NanPolicy = Literal["error", "mask"]
 _CHUNK_CACHE_BYTES = 1 << 20
 
 
+_REBOX = "re-create it with `astrobench data synth --preset fields-desi-ls` or `data import-coco`"
+
+
 class CutoutFile:
     """An open cutout file. `file[i]` is a sample dict of NumPy values for object i."""
 
@@ -85,17 +88,19 @@ class CutoutFile:
     def _check_box_structure(self) -> None:
         missing = [k for k in (fmt.BOX_LABELS, fmt.BOX_OFFSETS) if k not in self._h5]
         if missing:
-            raise DataFormatError(f"{self.path}: /boxes without {', '.join(missing)}")
+            raise DataFormatError(f"{self.path}: /boxes without {', '.join(missing)}", _REBOX)
         boxes, labels = self._h5[fmt.BOXES], self._h5[fmt.BOX_LABELS]
         if boxes.ndim != 2 or boxes.shape[1] != 4 or labels.shape != (boxes.shape[0],):
             raise DataFormatError(
                 f"{self.path}: /boxes {boxes.shape} and /box_labels {labels.shape} are not "
-                "[M, 4] and [M]"
+                "[M, 4] and [M]",
+                _REBOX,
             )
         offsets = self._h5[fmt.BOX_OFFSETS]
         if offsets.shape != (len(self) + 1,):
             raise DataFormatError(
-                f"{self.path}: /box_offsets has shape {offsets.shape}, expected ({len(self) + 1},)"
+                f"{self.path}: /box_offsets has shape {offsets.shape}, expected ({len(self) + 1},)",
+                _REBOX,
             )
         check_offsets(offsets[()], len(self), int(boxes.shape[0]), str(self.path))
 
