@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 
 # Branch coverage of the package; the floor is the measured level rounded down (docs/testing.md),
 # so it can only go up.
-COVERAGE_FLOOR := 91
+COVERAGE_FLOOR := 92
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" --cov=astrobench --cov-branch \
 		--cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)

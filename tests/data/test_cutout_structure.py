@@ -923,7 +923,10 @@ def test_one_spectrum_of_float64_storage_is_read_as_float32(tmp_path: Path) -> N
 
 
 def test_each_box_structure_damage_says_how_to_re_create_the_file(tmp_path: Path) -> None:
-    hint = "re-create it with `astrobench data synth --preset fields-desi-ls` or `data import-coco`"
+    hint = (
+        "re-create it with `astrobench data synth --preset fields-desi-ls` or "
+        "`astrobench data import-coco`"
+    )
     for case, (damage, message) in sorted(BOX_DAMAGES.items()):
         folder = tmp_path / case.replace(" ", "_")
         folder.mkdir()

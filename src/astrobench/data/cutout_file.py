@@ -42,7 +42,10 @@ NanPolicy = Literal["error", "mask"]
 _CHUNK_CACHE_BYTES = 1 << 20
 
 
-_REBOX = "re-create it with `astrobench data synth --preset fields-desi-ls` or `data import-coco`"
+_REBOX = (
+    "re-create it with `astrobench data synth --preset fields-desi-ls` or "
+    "`astrobench data import-coco`"
+)
 
 
 class CutoutFile:
