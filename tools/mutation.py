@@ -153,6 +153,7 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     open_survivors: list[str] = []
+    stale: list[str] = []  # argued equivalent, yet a test kills it: the argument is wrong or old
     totals: Counter[str] = Counter()
     for module in modules:
         counts: Counter[str] = Counter()
@@ -164,6 +165,7 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
                 counts["not run"] += 1
             elif code in KILLED:
                 counts["killed"] += 1
+                stale += [name] if name in equivalent else []
             elif name in equivalent:
                 counts["equivalent"] += 1
             elif code in NO_TESTS:
@@ -179,6 +181,10 @@ def summary(modules: list[str], seconds: dict[str, float]) -> str:
         lines.append("\n(one mutmut run for all modules; `--per-module` times each module)")
     lines += ["", f"Surviving, not argued equivalent: {len(open_survivors)}"]
     lines += [f"- {name}" for name in sorted(open_survivors)]
+    if stale:
+        where = EQUIVALENT_FILE.name
+        lines += ["", f"Argued equivalent but killed (remove from {where}): {len(stale)}"]
+        lines += [f"- {name}" for name in sorted(stale)]
     return "\n".join(lines) + "\n"
 
 
